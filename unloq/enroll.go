@@ -1,0 +1,106 @@
+package unloq
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// EnrollRequest starts second-factor enrollment (POST /enroll).
+type EnrollRequest struct {
+	Email string // required
+	Name  string // optional profile display name
+}
+
+// EnrollResult is the result of POST /enroll.
+type EnrollResult struct {
+	Exists   bool      // a profile with that e-mail already existed
+	QRURL    string    // QR image to scan with the UNLOQ app (empty if the user approved on a device)
+	ExpireAt time.Time // when the QR expires (zero if not sent)
+}
+
+type enrollWire struct {
+	Exists   flexBool   `json:"exists"`
+	QRURL    flexString `json:"qr_url"`
+	ExpireAt flexString `json:"expire_at"`
+}
+
+// Enroll starts enrolling an e-mail address. For a new user the result
+// carries a QR code URL; for a known user UNLOQ may instead push an approval
+// to the device, so this call uses the approval timeout.
+func (c *Client) Enroll(ctx context.Context, req EnrollRequest) (*EnrollResult, error) {
+	const op = "enroll"
+	if err := checkEmail(op, req.Email, true); err != nil {
+		return nil, err
+	}
+	body := jsonBody{"email": req.Email}
+	body.str("name", req.Name)
+	var w enrollWire
+	if err := c.do(ctx, apiCall{op: op, method: http.MethodPost, path: "enroll", body: body, approval: true}, &w); err != nil {
+		return nil, err
+	}
+	res := &EnrollResult{Exists: bool(w.Exists), QRURL: string(w.QRURL)}
+	if w.ExpireAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, string(w.ExpireAt))
+		if err != nil {
+			return nil, &Error{Op: op, HTTPStatus: http.StatusOK, Code: codeInvalidResponse, Message: "malformed expire_at", Err: err}
+		}
+		res.ExpireAt = t
+	}
+	return res, nil
+}
+
+// Enrolled reports whether the e-mail is enrolled with this application and
+// has a device (GET /enrolled). It reads result.enrolled and falls back to
+// result.has_device. It is retried once after a connection failure.
+func (c *Client) Enrolled(ctx context.Context, email string) (bool, error) {
+	const op = "enrolled"
+	if err := checkEmail(op, email, true); err != nil {
+		return false, err
+	}
+	var w struct {
+		Enrolled  *flexBool `json:"enrolled"`
+		HasDevice *flexBool `json:"has_device"`
+	}
+	call := apiCall{op: op, method: http.MethodGet, path: "enrolled", query: url.Values{"email": {email}}, retry: true}
+	if err := c.do(ctx, call, &w); err != nil {
+		return false, err
+	}
+	switch {
+	case w.Enrolled != nil:
+		return bool(*w.Enrolled), nil
+	case w.HasDevice != nil:
+		return bool(*w.HasDevice), nil
+	}
+	return false, &Error{Op: op, HTTPStatus: http.StatusOK, Code: codeInvalidResponse, Message: "result has neither enrolled nor has_device"}
+}
+
+// Deactivate removes the application's enrollment of the e-mail
+// (POST /deactivate).
+func (c *Client) Deactivate(ctx context.Context, email string) error {
+	const op = "deactivate"
+	if err := checkEmail(op, email, true); err != nil {
+		return err
+	}
+	return c.do(ctx, apiCall{op: op, method: http.MethodPost, path: "deactivate", body: jsonBody{"email": email}}, nil)
+}
+
+// checkEmail validates an e-mail address before it is sent.
+func checkEmail(op, email string, required bool) error {
+	if email == "" {
+		if required {
+			return invalidRequest(op, "email is required")
+		}
+		return nil
+	}
+	if !strings.Contains(email, "@") || strings.ContainsFunc(email, func(r rune) bool { return r < 0x20 || r == 0x7f }) || len(email) > 320 {
+		return invalidRequest(op, "malformed email")
+	}
+	return nil
+}
+
+func invalidRequest(op, msg string) *Error {
+	return &Error{Op: op, Code: codeInvalidRequest, Message: msg}
+}
