@@ -1,0 +1,37 @@
+// Package session keeps the typed login state of unloq2fa on top of
+// gorilla/sessions.
+//
+// A [Manager] wraps any [github.com/gorilla/sessions.Store]: by default a
+// CookieStore built from [WithKeys] (signed with HMAC-SHA256 and encrypted
+// with AES, with key rotation), or any other store given to [WithStore]
+// (FilesystemStore, Redis, SQL, ...). Whatever the store's own Options say,
+// every cookie the Manager writes carries the secure defaults: HttpOnly,
+// Secure, SameSite=Lax, Path "/" and a Max-Age of [DefaultMaxAge].
+//
+// A [Session] holds the state described by the design (DESIGN.md §3):
+//
+//   - "uid", "email": the user who passed the password step;
+//   - "pw_at": when the password step passed (unix seconds);
+//   - "was_2fa": whether the second factor is done (or not needed);
+//   - "login_id": a random identifier minted for every login;
+//   - "f:<key>": small strings the login flows need.
+//
+// The session moves through the states [StateAnonymous] → [StatePending]
+// (password passed, second factor outstanding) → [StateVerified]. A pending
+// session expires [DefaultPendingTTL] after the password step
+// ([StatePendingExpired]). Each change of privilege ([Session.BeginLogin],
+// [Session.CompleteSecondFactor]) renews the session: every old value is
+// dropped, a new LoginID is minted and, for server-side stores, the record
+// gets a new ID while the old record is erased.
+//
+// The cookie is decoded at most once per request: [Manager.Attach] stores
+// the decoded session in the request context, where [FromContext] and later
+// calls of [Manager.Load] find it. [Session.Save] writes only when something
+// changed.
+//
+// The package fails closed: a cookie that cannot be decoded (tampered,
+// signed with unknown keys, expired) yields an empty anonymous session and
+// an error matching [ErrUnreadable]; a store failure yields an anonymous
+// session and an error matching [ErrStore]. Error texts never contain
+// cookie values or session IDs.
+package session

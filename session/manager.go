@@ -1,0 +1,152 @@
+package session
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+)
+
+// Manager loads and saves typed sessions over a gorilla store. It is safe
+// for concurrent use and immutable after [NewManager].
+type Manager struct {
+	store      sessions.Store
+	name       string
+	pendingTTL time.Duration
+	maxAge     time.Duration
+	maxAgeSec  int
+	secure     bool
+	sameSite   http.SameSite
+	path       string
+	domain     string
+	now        func() time.Time
+	// setCookiePrefix is `name=`, to find this cookie among Set-Cookie lines.
+	setCookiePrefix string
+}
+
+// NewManager returns a Manager. It needs [WithKeys] or [WithStore].
+func NewManager(opts ...Option) (*Manager, error) {
+	c := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&c); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	m := &Manager{
+		store:           c.store,
+		name:            c.name,
+		pendingTTL:      c.pendingTTL,
+		maxAge:          c.maxAge,
+		maxAgeSec:       int(c.maxAge / time.Second),
+		secure:          c.secure,
+		sameSite:        c.sameSite,
+		path:            c.path,
+		domain:          c.domain,
+		now:             c.now,
+		setCookiePrefix: c.name + "=",
+	}
+	if c.keyed {
+		codecs := securecookie.CodecsFromPairs(c.keyPairs...)
+		for _, codec := range codecs {
+			if sc, ok := codec.(*securecookie.SecureCookie); ok {
+				// The signed timestamp expires with the cookie.
+				sc.MaxAge(m.maxAgeSec)
+			}
+		}
+		m.store = &sessions.CookieStore{Codecs: codecs, Options: m.options()}
+	}
+	return m, nil
+}
+
+// PendingTTL is how long after the password step the second factor may be
+// completed.
+func (m *Manager) PendingTTL() time.Duration { return m.pendingTTL }
+
+// options returns a fresh copy of the cookie settings applied on every save.
+func (m *Manager) options() *sessions.Options {
+	return &sessions.Options{
+		Path:     m.path,
+		Domain:   m.domain,
+		MaxAge:   m.maxAgeSec,
+		Secure:   m.secure,
+		HttpOnly: true,
+		SameSite: m.sameSite,
+	}
+}
+
+// Load returns the session of r, decoding the cookie at most once per
+// request: when r's context already carries a session of this Manager (see
+// [Manager.Attach]) it is returned, with the error of its first load.
+//
+// Load fails closed. A cookie that cannot be decoded yields an empty
+// anonymous session and an error matching [ErrUnreadable]; a store failure
+// yields an anonymous session and an error matching [ErrStore]. The
+// session is never nil.
+func (m *Manager) Load(r *http.Request) (*Session, error) {
+	if s := fromContext(r.Context()); s != nil && s.m == m {
+		return s, s.loadErr
+	}
+	return m.load(r)
+}
+
+// Attach is Load, and returns r with the session in its context, so that
+// [FromContext] and later Loads find it without decoding again. When r
+// already carries a session of this Manager, r is returned unchanged.
+func (m *Manager) Attach(r *http.Request) (*http.Request, *Session, error) {
+	ctx := r.Context()
+	if s := fromContext(ctx); s != nil && s.m == m {
+		return r, s, s.loadErr
+	}
+	s, err := m.load(r)
+	s.ctx.Context = ctx
+	return r.WithContext(&s.ctx), s, err
+}
+
+// load decodes the session of r through the store. It calls Store.New
+// rather than Store.Get: gorilla's registry would cache the session on a
+// modified copy of *r; the request context does that job here.
+func (m *Manager) load(r *http.Request) (*Session, error) {
+	s := &Session{m: m}
+	s.ctx.s = s
+	raw, err := m.store.New(r, m.name)
+	if err != nil || raw == nil {
+		s.raw = sessions.NewSession(m.store, m.name)
+		if err == nil {
+			s.loadErr = &opError{op: "load", kind: ErrStore, cause: errNilSession}
+		} else {
+			s.loadErr = classifyLoad(err)
+		}
+		return s, s.loadErr
+	}
+	if raw.Values == nil {
+		raw.Values = make(map[any]any)
+	}
+	s.raw = raw
+	if !s.parse() {
+		// A validly signed record with values of the wrong types or an
+		// incomplete login: do not trust any of it.
+		s.raw = sessions.NewSession(m.store, m.name)
+		s.resetFields()
+		s.loadErr = &opError{op: "load", kind: ErrUnreadable}
+		return s, s.loadErr
+	}
+	if s.uid != "" && !m.now().Before(time.Unix(s.pwAt, 0).Add(m.maxAge)) {
+		// The login outlived its absolute lifetime: anonymous, and the
+		// record is erased on the next save.
+		s.clearLocked()
+	}
+	return s, nil
+}
+
+type constError string
+
+func (e constError) Error() string { return string(e) }
+
+const errNilSession = constError("store returned no session")

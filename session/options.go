@@ -1,0 +1,289 @@
+package session
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/sessions"
+)
+
+// Defaults of a [Manager].
+const (
+	// DefaultCookieName is the name of the session cookie.
+	DefaultCookieName = "unloq2fa"
+	// DefaultPendingTTL is how long after the password step the second
+	// factor may still be completed.
+	DefaultPendingTTL = 10 * time.Minute
+	// DefaultMaxAge is the lifetime of the session cookie and the absolute
+	// lifetime of a login (counted from the password step).
+	DefaultMaxAge = 12 * time.Hour
+)
+
+// Key length rules of [WithKeys].
+const (
+	minHashKeyLen = 32
+)
+
+// Option configures a [Manager]. Options validate their arguments and
+// [NewManager] returns the first error.
+type Option func(*config) error
+
+type config struct {
+	store       sessions.Store
+	keyed       bool // store was built by WithKeys
+	name        string
+	pendingTTL  time.Duration
+	maxAge      time.Duration
+	secure      bool
+	sameSite    http.SameSite
+	path        string
+	domain      string
+	now         func() time.Time
+	keyPairs    [][]byte
+	storeSource string // "WithKeys" or "WithStore", for duplicate detection
+}
+
+func defaultConfig() config {
+	return config{
+		name:       DefaultCookieName,
+		pendingTTL: DefaultPendingTTL,
+		maxAge:     DefaultMaxAge,
+		secure:     true,
+		sameSite:   http.SameSiteLaxMode,
+		path:       "/",
+		now:        time.Now,
+	}
+}
+
+// WithKeys makes the Manager keep the session in a cookie (a gorilla
+// CookieStore) signed with hashKey (HMAC-SHA256, at least 32 bytes) and
+// encrypted with blockKey (AES; 16, 24 or 32 bytes).
+//
+// previous lists older key pairs, hash key then block key, that are still
+// accepted when decoding (key rotation): new cookies are always written with
+// the first pair. Keys must not be all zero, and no key may appear twice.
+func WithKeys(hashKey, blockKey []byte, previous ...[]byte) Option {
+	return func(c *config) error {
+		if c.storeSource != "" {
+			return fmt.Errorf("session: WithKeys: store already set by %s", c.storeSource)
+		}
+		if len(previous)%2 != 0 {
+			return errors.New("session: WithKeys: previous keys must come in pairs (hash key, block key)")
+		}
+		pairs := make([][]byte, 0, 2+len(previous))
+		pairs = append(pairs, hashKey, blockKey)
+		pairs = append(pairs, previous...)
+		for i := 0; i < len(pairs); i += 2 {
+			which := "current"
+			if i > 0 {
+				which = fmt.Sprintf("previous pair %d", i/2)
+			}
+			if err := checkHashKey(pairs[i]); err != nil {
+				return fmt.Errorf("session: WithKeys: %s: %w", which, err)
+			}
+			if err := checkBlockKey(pairs[i+1]); err != nil {
+				return fmt.Errorf("session: WithKeys: %s: %w", which, err)
+			}
+		}
+		for i := range pairs {
+			for j := i + 1; j < len(pairs); j++ {
+				if bytes.Equal(pairs[i], pairs[j]) {
+					return errors.New("session: WithKeys: the same key is used twice")
+				}
+			}
+		}
+		// Copy the keys: the caller may reuse or wipe its slices.
+		c.keyPairs = make([][]byte, len(pairs))
+		for i, k := range pairs {
+			c.keyPairs[i] = bytes.Clone(k)
+		}
+		c.keyed = true
+		c.storeSource = "WithKeys"
+		return nil
+	}
+}
+
+func checkHashKey(k []byte) error {
+	if len(k) < minHashKeyLen {
+		return fmt.Errorf("hash key has %d bytes, want at least %d", len(k), minHashKeyLen)
+	}
+	if allZero(k) {
+		return errors.New("hash key is all zero")
+	}
+	return nil
+}
+
+func checkBlockKey(k []byte) error {
+	switch len(k) {
+	case 16, 24, 32:
+	default:
+		return fmt.Errorf("block key has %d bytes, want 16, 24 or 32", len(k))
+	}
+	if allZero(k) {
+		return errors.New("block key is all zero")
+	}
+	return nil
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// WithStore makes the Manager keep sessions in st: any gorilla store, such
+// as a FilesystemStore or a third-party Redis or SQL store. The store's own
+// Options are ignored when saving: the Manager's cookie settings apply.
+func WithStore(st sessions.Store) Option {
+	return func(c *config) error {
+		if st == nil {
+			return errors.New("session: WithStore: nil store")
+		}
+		if c.storeSource != "" {
+			return fmt.Errorf("session: WithStore: store already set by %s", c.storeSource)
+		}
+		c.store = st
+		c.storeSource = "WithStore"
+		return nil
+	}
+}
+
+// WithCookieName sets the cookie name (default [DefaultCookieName]). Names
+// with the "__Host-" prefix require Secure cookies, Path "/" and no domain;
+// "__Secure-" requires Secure cookies.
+func WithCookieName(name string) Option {
+	return func(c *config) error {
+		if !validCookieName(name) {
+			return fmt.Errorf("session: WithCookieName: invalid cookie name %q", name)
+		}
+		c.name = name
+		return nil
+	}
+}
+
+// validCookieName reports whether name is an RFC 6265 token.
+func validCookieName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		b := name[i]
+		if b <= ' ' || b >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, b) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// WithPendingTTL sets how long after the password step the second factor
+// may be completed (default [DefaultPendingTTL]).
+func WithPendingTTL(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Second {
+			return fmt.Errorf("session: WithPendingTTL: %v is shorter than one second", d)
+		}
+		c.pendingTTL = d
+		return nil
+	}
+}
+
+// WithMaxAge sets the cookie lifetime and the absolute lifetime of a login
+// (default [DefaultMaxAge]). It is rounded down to whole seconds.
+func WithMaxAge(d time.Duration) Option {
+	return func(c *config) error {
+		if d < time.Second {
+			return fmt.Errorf("session: WithMaxAge: %v is shorter than one second", d)
+		}
+		c.maxAge = d.Truncate(time.Second)
+		return nil
+	}
+}
+
+// WithInsecureDevCookies drops the Secure attribute so that the session
+// works over plain http://127.0.0.1 during development. Never use it in
+// production.
+func WithInsecureDevCookies() Option {
+	return func(c *config) error {
+		c.secure = false
+		return nil
+	}
+}
+
+// WithSameSite sets the SameSite attribute (default [http.SameSiteLaxMode]).
+// [http.SameSiteNoneMode] requires Secure cookies.
+func WithSameSite(mode http.SameSite) Option {
+	return func(c *config) error {
+		switch mode {
+		case http.SameSiteLaxMode, http.SameSiteStrictMode, http.SameSiteNoneMode:
+		default:
+			return fmt.Errorf("session: WithSameSite: unsupported mode %d (use Lax, Strict or None)", mode)
+		}
+		c.sameSite = mode
+		return nil
+	}
+}
+
+// WithCookiePath sets the cookie Path (default "/").
+func WithCookiePath(p string) Option {
+	return func(c *config) error {
+		if p == "" || p[0] != '/' || strings.ContainsAny(p, ";\x00\r\n\t ") {
+			return fmt.Errorf("session: WithCookiePath: invalid path %q", p)
+		}
+		c.path = p
+		return nil
+	}
+}
+
+// WithCookieDomain sets the cookie Domain (default none: host-only cookie,
+// the safest choice).
+func WithCookieDomain(d string) Option {
+	return func(c *config) error {
+		if d == "" || strings.ContainsAny(d, ";,/\\ \t\r\n\x00\"") {
+			return fmt.Errorf("session: WithCookieDomain: invalid domain %q", d)
+		}
+		c.domain = d
+		return nil
+	}
+}
+
+// WithClock sets the time source (tests use a fake clock).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("session: WithClock: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// validate checks the combination of options.
+func (c *config) validate() error {
+	if c.storeSource == "" {
+		return errors.New("session: NewManager: need WithKeys or WithStore")
+	}
+	if c.pendingTTL > c.maxAge {
+		return fmt.Errorf("session: NewManager: pending TTL %v exceeds max age %v", c.pendingTTL, c.maxAge)
+	}
+	if c.sameSite == http.SameSiteNoneMode && !c.secure {
+		return errors.New("session: NewManager: SameSite=None requires Secure cookies")
+	}
+	switch {
+	case strings.HasPrefix(c.name, "__Host-"):
+		if !c.secure || c.path != "/" || c.domain != "" {
+			return errors.New(`session: NewManager: a "__Host-" cookie needs Secure, Path "/" and no domain`)
+		}
+	case strings.HasPrefix(c.name, "__Secure-"):
+		if !c.secure {
+			return errors.New(`session: NewManager: a "__Secure-" cookie needs Secure`)
+		}
+	}
+	return nil
+}
