@@ -58,16 +58,20 @@ func NewSQL(db *sql.DB, opts ...SQLOption) (*SQL, error) {
 			cfg.sfCol, cfg.idCol, cfg.emailCol)
 	}
 
+	// Column references in expressions are qualified with the table: SQLite
+	// reads an unqualified "name" that matches no column as a string literal
+	// (its double-quoted-string quirk), which would turn a misconfigured
+	// column into a silent constant instead of an error.
 	d := cfg.dialect
 	table := quoteIdentifier(cfg.table)
-	id := quoteIdentifier(cfg.idCol)
-	email := quoteIdentifier(cfg.emailCol)
-	sf := quoteIdentifier(cfg.sfCol)
+	col := func(name string) string { return table + "." + quoteIdentifier(name) }
+	id, email, sf := col(cfg.idCol), col(cfg.emailCol), col(cfg.sfCol)
 	s := &SQL{db: db, cfg: cfg}
 	s.qUser = fmt.Sprintf("SELECT %s, %s, %s FROM %s WHERE %s = %s AND %s",
 		id, email, sf, table, id, d.placeholder(1), d.exactText(id, 2))
+	// The target of SET is a bare column name in both dialects.
 	s.qUpdate = fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s AND %s",
-		table, sf, d.placeholder(1), id, d.placeholder(2), d.exactText(id, 3))
+		table, quoteIdentifier(cfg.sfCol), d.placeholder(1), id, d.placeholder(2), d.exactText(id, 3))
 	return s, nil
 }
 

@@ -1,0 +1,113 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/unloq2fa/unloq2fa/store"
+)
+
+// columns lists a table's column names, in order, from the driver.
+func columns(t *testing.T, db *sql.DB, table string) []string {
+	t.Helper()
+	rows, err := db.Query("SELECT * FROM " + q(table) + " WHERE 1 = 0")
+	require.NoError(t, err)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	return cols
+}
+
+func TestAddSecondFactorColumn(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		ctx := t.Context()
+		tests := []struct {
+			name    string
+			sc      schema
+			columns string // format with the quoted id, email, sf names
+			want    []string
+		}{
+			{"lacks the column", defaultSchema(t), "%[1]s TEXT PRIMARY KEY, %[2]s TEXT",
+				[]string{"id", "email", "second_factor"}},
+			{"has the column", defaultSchema(t), textColumns,
+				[]string{"id", "email", "second_factor"}},
+			{"custom names lack the column",
+				schema{table: uniqueName(t, "Members_"), id: "member_id", email: "Mail", sf: "MFA"},
+				"%[1]s TEXT PRIMARY KEY, %[2]s TEXT", []string{"member_id", "Mail", "MFA"}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				createTable(t, db, tc.sc, tc.columns)
+				s, err := store.NewSQL(db, tc.sc.options(b.dialect)...)
+				require.NoError(t, err)
+				insertRaw0 := fmt.Sprintf("INSERT INTO %s (%s, %s) VALUES ('u1', 'u1@example.com')", q(tc.sc.table), q(tc.sc.id), q(tc.sc.email))
+				_, err = db.Exec(insertRaw0)
+				require.NoError(t, err)
+
+				require.NoError(t, s.AddSecondFactorColumn(ctx), "first run")
+				require.NoError(t, s.AddSecondFactorColumn(ctx), "second run is a no-op")
+				assert.Equal(t, tc.want, columns(t, db, tc.sc.table))
+
+				// The existing row reads as "no second factor" and can be set.
+				u, err := s.User(ctx, "u1")
+				require.NoError(t, err)
+				assert.Equal(t, store.User{ID: "u1", Email: "u1@example.com"}, u)
+				require.NoError(t, s.SetSecondFactor(ctx, "u1", store.SecondFactorUNLOQ))
+				u, err = s.User(ctx, "u1")
+				require.NoError(t, err)
+				assert.Equal(t, store.SecondFactorUNLOQ, u.SecondFactor)
+				require.NoError(t, s.AddSecondFactorColumn(ctx), "third run keeps the data")
+				u, err = s.User(ctx, "u1")
+				require.NoError(t, err)
+				assert.Equal(t, store.SecondFactorUNLOQ, u.SecondFactor)
+			})
+		}
+
+		t.Run("missing table", func(t *testing.T) {
+			s, err := store.NewSQL(db, store.WithDialect(b.dialect), store.WithTable(uniqueName(t, "absent_")))
+			require.NoError(t, err)
+			err = s.AddSecondFactorColumn(ctx)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "store: sql: add second factor column: ")
+		})
+
+		t.Run("canceled context", func(t *testing.T) {
+			sc := defaultSchema(t)
+			createTable(t, db, sc, "%[1]s TEXT PRIMARY KEY, %[2]s TEXT")
+			s, err := store.NewSQL(db, sc.options(b.dialect)...)
+			require.NoError(t, err)
+			canceled, cancel := context.WithCancel(ctx)
+			cancel()
+			assert.ErrorIs(t, s.AddSecondFactorColumn(canceled), context.Canceled)
+			assert.Equal(t, []string{"id", "email"}, columns(t, db, sc.table), "nothing added")
+		})
+
+		t.Run("closed db", func(t *testing.T) {
+			closed := b.open(t)
+			s, err := store.NewSQL(closed, store.WithDialect(b.dialect), store.WithTable(uniqueName(t, "closed_")))
+			require.NoError(t, err)
+			require.NoError(t, closed.Close())
+			err = s.AddSecondFactorColumn(ctx)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "store: sql: add second factor column: ")
+		})
+	})
+}
+
+func TestAddSecondFactorColumnSQLiteIgnoresCase(t *testing.T) {
+	// SQLite identifiers are case-insensitive even when quoted, so an
+	// existing "Second_Factor" is the column; adding another would fail.
+	db := openSQLiteFile(t)
+	sc := defaultSchema(t)
+	createTable(t, db, schema{table: sc.table, id: "id", email: "email", sf: "Second_Factor"}, textColumns)
+	s, err := store.NewSQL(db, sc.options(store.DialectSQLite)...)
+	require.NoError(t, err)
+	require.NoError(t, s.AddSecondFactorColumn(t.Context()))
+	require.NoError(t, s.AddSecondFactorColumn(t.Context()))
+	assert.Equal(t, []string{"id", "email", "Second_Factor"}, columns(t, db, sc.table))
+}
