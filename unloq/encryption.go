@@ -2,8 +2,8 @@ package unloq
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -57,10 +57,12 @@ func (c *Client) RequestEncryptionKey(ctx context.Context, req EncryptionRequest
 }
 
 // DecryptEncryptionKey decodes a base64 encryption_key that UNLOQ encrypted
-// with the caller's RSA public key and decrypts it with priv. It tries
-// RSA-OAEP with SHA-256 first and falls back to PKCS#1 v1.5, because UNLOQ
-// does not document its padding. (The fallback is safe here: the caller
-// decrypts a value from UNLOQ and exposes no decryption oracle.)
+// with the caller's RSA public key and decrypts it with priv. UNLOQ does
+// not document its padding (spec §12.9), so it tries RSA-OAEP with SHA-256
+// (what the local simulator uses), then RSA-OAEP with SHA-1 (the default of
+// Node's crypto.publicEncrypt, which UNLOQ's servers run on), then PKCS#1
+// v1.5. (The fallbacks are safe here: the caller decrypts a value received
+// from UNLOQ and exposes no decryption oracle.)
 func DecryptEncryptionKey(priv *rsa.PrivateKey, encoded string) ([]byte, error) {
 	if priv == nil {
 		return nil, errors.New("unloq: decrypt encryption key: nil private key")
@@ -76,7 +78,10 @@ func DecryptEncryptionKey(priv *rsa.PrivateKey, encoded string) ([]byte, error) 
 			return nil, errors.New("unloq: decrypt encryption key: input is not base64")
 		}
 	}
-	if pt, err := rsa.DecryptOAEP(sha256.New(), rand.Reader, priv, ct, nil); err == nil {
+	if pt, err := rsa.DecryptOAEP(sha256.New(), nil, priv, ct, nil); err == nil {
+		return pt, nil
+	}
+	if pt, err := rsa.DecryptOAEP(sha1.New(), nil, priv, ct, nil); err == nil {
 		return pt, nil
 	}
 	// PKCS#1 v1.5 is deprecated; it is kept only as a fallback for UNLOQ's
@@ -84,5 +89,5 @@ func DecryptEncryptionKey(priv *rsa.PrivateKey, encoded string) ([]byte, error) 
 	if pt, err := rsa.DecryptPKCS1v15(nil, priv, ct); err == nil { //nolint:staticcheck // SA1019: see above
 		return pt, nil
 	}
-	return nil, errors.New("unloq: decrypt encryption key: decryption failed (neither RSA-OAEP SHA-256 nor PKCS#1 v1.5)")
+	return nil, errors.New("unloq: decrypt encryption key: decryption failed (tried RSA-OAEP SHA-256, RSA-OAEP SHA-1, PKCS#1 v1.5)")
 }

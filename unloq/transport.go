@@ -91,11 +91,13 @@ func (c *Client) attempt(parent context.Context, call apiCall, out any) (int, *E
 	}
 	var reqBody io.Reader
 	if call.body != nil {
-		buf, err := json.Marshal(map[string]any(call.body))
-		if err != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false) // send "&", "<", ">" literally, as other clients do
+		if err := enc.Encode(map[string]any(call.body)); err != nil {
 			return fail(&Error{Code: codeInvalidRequest, Message: "cannot encode request body"})
 		}
-		reqBody = bytes.NewReader(buf)
+		reqBody = bytes.NewReader(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 	}
 	req, err := http.NewRequestWithContext(ctx, call.method, target, reqBody)
 	if err != nil {
