@@ -9,7 +9,7 @@ import (
 
 // Memory is an in-memory UserStore, safe for concurrent use. Users are
 // stored and returned by value, so callers never share state with it. The
-// zero value is not usable: call NewMemory.
+// zero value is an empty store ready to use; NewMemory returns one too.
 type Memory struct {
 	mu    sync.RWMutex
 	users map[string]User
@@ -36,6 +36,9 @@ func (m *Memory) Put(ctx context.Context, u User) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.users == nil {
+		m.users = make(map[string]User)
+	}
 	m.users[u.ID] = u
 	return nil
 }

@@ -81,3 +81,16 @@ func TestMemoryPutReplacesAndCopies(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, store.User{ID: "7", Email: "new@example.com"}, got)
 }
+
+func TestMemoryZeroValue(t *testing.T) {
+	ctx := context.Background()
+	var m store.Memory
+	_, err := m.User(ctx, "1")
+	assert.ErrorIs(t, err, store.ErrUserNotFound)
+	assert.ErrorIs(t, m.SetSecondFactor(ctx, "1", store.SecondFactorUNLOQ), store.ErrUserNotFound)
+	require.NoError(t, m.Put(ctx, store.User{ID: "1", Email: "z@example.com"}))
+	require.NoError(t, m.SetSecondFactor(ctx, "1", store.SecondFactorUNLOQ))
+	u, err := m.User(ctx, "1")
+	require.NoError(t, err)
+	assert.Equal(t, store.User{ID: "1", Email: "z@example.com", SecondFactor: store.SecondFactorUNLOQ}, u)
+}

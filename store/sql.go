@@ -19,6 +19,11 @@ import (
 // finds 1, "01" and "1 " find nothing). With PostgreSQL and a non-text id
 // column, an id that does not parse as the column's type is an error from
 // the database (fail closed), not ErrUserNotFound.
+//
+// SetSecondFactor writes in a short transaction. With SQLite on a file and
+// more than one connection, give the database a busy timeout (for
+// modernc.org/sqlite: "?_pragma=busy_timeout(5000)") so that concurrent
+// writers wait instead of failing with SQLITE_BUSY.
 type SQL struct {
 	db      *sql.DB
 	cfg     sqlConfig
