@@ -1,0 +1,133 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+
+	"github.com/unloq2fa/unloq2fa/unloq"
+)
+
+// approval describes one confirmed approval: a push to Email, the token
+// exchange, and the checks on the token's user.
+type approval struct {
+	op     string // for error text
+	flow   string // FlowLogin, FlowEnroll, FlowDisable
+	userID string
+	email  string // the address the push goes to; the token must be for it
+	also   string // another address the token must match ("" = none)
+	otp    string // the OTP, "" if none
+	sid    string // UNLOQ session id for /token ("" = none)
+}
+
+// approve sends the push (POST /v1/authenticate, blocking until the phone
+// answers; cancelled with ctx), then exchanges the token and checks it. It
+// changes no state except the Guard's replay record of the token.
+func (h *Handlers) approve(ctx context.Context, r *http.Request, a approval) error {
+	ip := h.clientIP(r)
+	h.emit(ctx, EventChallenged, a.flow, a.userID, ip, nil)
+	res, err := h.client.Authenticate(ctx, unloq.AuthenticateRequest{
+		Email:  a.email,
+		Method: unloq.MethodUNLOQ,
+		IP:     ip,
+		OTP:    a.otp,
+	})
+	if err != nil {
+		return vendorError(a.op+": authenticate", err, a.otp != "")
+	}
+	if res == nil || res.Token == "" || len(res.Token) > maxTokenLen {
+		return wrap(a.op+": authenticate", ErrUnavailable, errors.New("the reply carries no usable token"))
+	}
+	return h.exchange(ctx, r, a, res.Token)
+}
+
+// exchange redeems token at POST /v1/token and checks that it belongs to
+// a.email (and a.also) and was not used before.
+func (h *Handlers) exchange(ctx context.Context, r *http.Request, a approval, token string) error {
+	td, err := h.client.Token(ctx, unloq.TokenRequest{Token: token, SID: a.sid, IP: h.clientIP(r)})
+	if err != nil {
+		return vendorError(a.op+": token", err, false)
+	}
+	if td == nil {
+		return wrap(a.op+": token", ErrUnavailable, errors.New("empty reply"))
+	}
+	if !sameEmail(td.Email, a.email) || (a.also != "" && !sameEmail(td.Email, a.also)) {
+		return wrap(a.op, ErrWrongUser, nil)
+	}
+	first, err := h.guard.MarkUsed(ctx, keyToken+hashHex(token), tokenReplayTTL)
+	if err != nil {
+		return wrap(a.op, ErrGuard, err)
+	}
+	if !first {
+		return wrap(a.op, ErrReplayed, nil)
+	}
+	return nil
+}
+
+// reserve takes the in-flight marker inFlightKey and one push from the
+// user's budget. On success the caller must call release.
+func (h *Handlers) reserve(ctx context.Context, op, inFlightKey, rateKey string) (release func(), err error) {
+	release, ok, err := h.guard.Begin(ctx, inFlightKey, inFlightTTL)
+	if err != nil {
+		return nil, wrap(op, ErrGuard, err)
+	}
+	if !ok {
+		return nil, wrap(op, ErrInFlight, nil)
+	}
+	allowed, err := h.guard.Allow(ctx, rateKey, h.cfg.pushLimit, h.cfg.pushWindow)
+	if err != nil {
+		release()
+		return nil, wrap(op, ErrGuard, err)
+	}
+	if !allowed {
+		release()
+		return nil, wrap(op, ErrRateLimited, nil)
+	}
+	return release, nil
+}
+
+var otpPattern = regexp.MustCompile(`^[0-9]{4,10}$`)
+
+// formOTP reads the optional "otp" form field: empty, or 4–10 digits
+// (spaces around are ignored).
+func formOTP(r *http.Request, op string) (string, error) {
+	if err := r.ParseForm(); err != nil {
+		return "", wrap(op, ErrBadRequest, nil)
+	}
+	vals := r.PostForm["otp"]
+	if len(vals) > 1 {
+		return "", wrap(op, ErrBadOTP, nil)
+	}
+	if len(vals) == 0 {
+		return "", nil
+	}
+	otp := trimSpaceASCII(vals[0])
+	if otp == "" {
+		return "", nil
+	}
+	if !otpPattern.MatchString(otp) {
+		return "", wrap(op, ErrBadOTP, nil)
+	}
+	return otp, nil
+}
+
+func trimSpaceASCII(s string) string {
+	i, j := 0, len(s)
+	for i < j && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	for j > i && (s[j-1] == ' ' || s[j-1] == '\t') {
+		j--
+	}
+	return s[i:j]
+}
+
+// maxBody bounds the size of the small forms these routes accept.
+const maxBody = 16 << 10
+
+func limitBody(w http.ResponseWriter, r *http.Request) {
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	}
+}

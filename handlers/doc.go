@@ -1,0 +1,70 @@
+// Package handlers holds the ready-made routes of unloq2fa: the second
+// login step, the widget callback, and turning UNLOQ on and off in the
+// user's settings.
+//
+// # Wiring
+//
+// After the app's own password check succeeds it calls
+// Handlers.PasswordVerified, which starts the login in the session and sends
+// the browser either on (no second factor) or to the two-step page.
+// Handlers.Register mounts the routes on an http.ServeMux:
+//
+//	GET  /login/two-step          the second step (widget and/or push form)
+//	POST /login/two-step          push to the phone, wait, complete the login
+//	GET  /uauth/login?token=…     the widget's redirect: exchange, check, complete
+//	POST /settings/2fa/enable     start enrollment (QR code), then step=confirm
+//	GET  /settings/2fa/enable/status  {"enrolled":bool} for the QR page's polling
+//	POST /settings/2fa/disable    fresh approval, then second_factor cleared
+//
+// The paths are configurable (WithPaths). The app's session-check
+// middleware (package middleware) must exempt the two-step and callback
+// routes; its defaults do.
+//
+// # Security
+//
+// The handlers implement the invariants of the design:
+//
+//   - Fail closed: a store, guard, session or UNLOQ error (including a
+//     timeout or a malformed reply) changes nothing and answers 4xx/5xx.
+//   - An approval counts only for the user who passed the password step in
+//     this browser session (the token's e-mail must equal the session's and
+//     the store's current e-mail), within the pending window, once: the
+//     Guard records each used token (by SHA-256) and each completed login.
+//   - The session is renewed when the login completes.
+//   - State-changing routes are POST only and checked with
+//     http.CrossOriginProtection (WithTrustedOrigins adds origins).
+//   - next is a same-origin relative path only (SafeNext).
+//   - One approval in flight per pending login (and per user for the
+//     settings routes): a second POST while a push waits on the phone does
+//     not push again; it gets 409 and a page saying an approval is already
+//     waiting. A browser that goes away cancels the UNLOQ call. Pushes are
+//     limited per user (WithPushLimit, default 5 per minute).
+//   - Tokens, OTPs, keys and cookies never reach events, logs or error text.
+//   - Every response sets Cache-Control: no-store, Referrer-Policy:
+//     no-referrer, X-Frame-Options: DENY and Content-Security-Policy:
+//     frame-ancestors 'none'.
+//
+// # Templates
+//
+// The default templates (embedded, html/template, one layout) can be
+// replaced with WithTemplates by a set defining the same names:
+//
+//	"twostep"  TwoStepPage   the second login step
+//	"enroll"   EnrollPage    the QR pairing page
+//	"approve"  ApprovePage   a fresh approval for a settings change (with the OTP field after a denial)
+//	"message"  MessagePage   errors and results
+//
+// Forms post the fields "otp" (digits) and, on the enrollment pages,
+// "step" ("confirm"). An API client that prefers application/json in its
+// Accept header gets JSON on every route instead: redirects become
+// {"redirect": "…", …} with 200, errors {"error":{"code","message"}} with the
+// same status the page would have.
+//
+// # Events
+//
+// Each step produces an Event (EventChallenged, EventApproved,
+// EventDenied, EventTimedOut, EventEnrolled, EventDisabled, EventFailed)
+// for WithEventHook and WithLogger. Event.Err is one of the typed errors
+// (ErrNotPending, ErrPendingExpired, ErrWrongUser, ErrReplayed,
+// ErrRateLimited, ErrInFlight, ErrBadToken, ErrNotVerified, …).
+package handlers

@@ -1,0 +1,84 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// EventKind names what happened in a flow.
+type EventKind string
+
+// Event kinds.
+const (
+	// EventChallenged: a push was sent to the phone, or a QR code for
+	// pairing was shown.
+	EventChallenged EventKind = "challenged"
+	// EventApproved: an approval was confirmed (token exchanged and checked);
+	// for the login flow the session is now verified.
+	EventApproved EventKind = "approved"
+	// EventDenied: the user declined on the phone, or UNLOQ asked for (or
+	// rejected) the one-time code.
+	EventDenied EventKind = "denied"
+	// EventTimedOut: the phone did not answer in time, or the call timed out.
+	EventTimedOut EventKind = "timed_out"
+	// EventEnrolled: second_factor was set to "UNLOQ" in the store.
+	EventEnrolled EventKind = "enrolled"
+	// EventDisabled: second_factor was cleared in the store.
+	EventDisabled EventKind = "disabled"
+	// EventFailed: any other failure (Err says which, see the Err… values).
+	EventFailed EventKind = "failed"
+)
+
+// Flow names carried by Event.Flow.
+const (
+	FlowLogin   = "login"   // PasswordVerified, TwoStep, Callback
+	FlowEnroll  = "enroll"  // Enable and its status route
+	FlowDisable = "disable" // Disable
+)
+
+// Event is an audit record of a flow step. It never carries a token, an
+// OTP, a key or a cookie; Err is one of the package's typed errors (match
+// it with errors.Is), possibly wrapping an *unloq.Error or a store error.
+type Event struct {
+	Kind   EventKind
+	Flow   string // FlowLogin, FlowEnroll or FlowDisable
+	UserID string // "" when no user is known (anonymous request)
+	IP     string // the client IP as the handlers see it (see WithClientIP)
+	Time   time.Time
+	Err    error // nil for successful steps
+}
+
+func (h *Handlers) emit(ctx context.Context, kind EventKind, flow, userID, ip string, err error) {
+	ev := Event{Kind: kind, Flow: flow, UserID: userID, IP: ip, Time: h.cfg.now(), Err: err}
+	if h.cfg.hook != nil {
+		h.cfg.hook(context.WithoutCancel(ctx), ev)
+	}
+	if l := h.cfg.logger; l != nil {
+		level := slog.LevelInfo
+		if kind == EventFailed || kind == EventDenied || kind == EventTimedOut {
+			level = slog.LevelWarn
+		}
+		attrs := []slog.Attr{
+			slog.String("event", string(kind)),
+			slog.String("flow", flow),
+			slog.String("user_id", userID),
+			slog.String("ip", ip),
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		l.LogAttrs(context.WithoutCancel(ctx), level, "unloq2fa "+flow+" "+string(kind), attrs...)
+	}
+}
+
+// kindFor maps a flow failure to its event kind.
+func kindFor(err error) EventKind {
+	switch {
+	case isAny(err, ErrDenied, ErrOTPRequired, ErrWrongOTP):
+		return EventDenied
+	case isAny(err, ErrTimeout):
+		return EventTimedOut
+	}
+	return EventFailed
+}

@@ -1,0 +1,220 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/unloq2fa/unloq2fa/session"
+	"github.com/unloq2fa/unloq2fa/store"
+	"github.com/unloq2fa/unloq2fa/unloq"
+)
+
+// Handlers holds the ready-made routes. It is safe for concurrent use and
+// immutable after New.
+type Handlers struct {
+	client *unloq.Client
+	sm     *session.Manager
+	users  store.UserStore
+	cfg    config
+	tmpl   *template.Template
+	guard  Guard
+	cop    *http.CrossOriginProtection
+}
+
+// Lifetimes of Guard records.
+const (
+	// inFlightTTL bounds an in-flight marker when its request never
+	// releases it (a crashed process with a shared Guard). Requests release
+	// it as soon as the UNLOQ calls return.
+	inFlightTTL = 2 * time.Minute
+	// tokenReplayTTL outlives UNLOQ's 60 s token lifetime.
+	tokenReplayTTL = 10 * time.Minute
+)
+
+// Guard key prefixes.
+const (
+	keyInFlightLogin = "unloq2fa:inflight:login:"
+	keyInFlightUser  = "unloq2fa:inflight:user:"
+	keyPush          = "unloq2fa:push:"
+	keyCallback      = "unloq2fa:callback:"
+	keyToken         = "unloq2fa:token:"
+	keyLoginDone     = "unloq2fa:login-done:"
+)
+
+// Session flow keys.
+const (
+	flowNext      = "next"       // the validated next of the pending login
+	flowEnroll    = "enroll"     // "1" while an enrollment is in progress
+	flowEnrollQR  = "enroll_qr"  // the QR URL of that enrollment
+	flowEnrollExp = "enroll_exp" // its expiry (RFC 3339), may be empty
+)
+
+// New returns Handlers for client, sessions sm and users. The defaults are
+// secure: push mode (both modes with WithWidgetKey), 5 pushes per user per
+// minute, an in-memory Guard, the default paths and templates, and no
+// trusted cross-origin sources.
+func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts ...Option) (*Handlers, error) {
+	if client == nil || sm == nil || users == nil {
+		return nil, errors.New("handlers: new: client, session manager and user store are required")
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			continue
+		}
+		if err := o(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	switch cfg.mode {
+	case modeAuto:
+		cfg.mode = ModePush
+		if cfg.widgetKey != "" {
+			cfg.mode = ModeBoth
+		}
+	case ModeWidget, ModeBoth:
+		if cfg.widgetKey == "" {
+			return nil, errors.New("handlers: new: mode " + cfg.mode.String() + " needs WithWidgetKey")
+		}
+	}
+	p := cfg.paths
+	routes := []string{p.TwoStep, p.Callback, p.Enable, p.EnableStatus(), p.Disable}
+	for i, a := range routes {
+		for _, b := range routes[i+1:] {
+			if a == b {
+				return nil, errors.New("handlers: new: two routes share the path " + a)
+			}
+		}
+	}
+	h := &Handlers{client: client, sm: sm, users: users, cfg: cfg, guard: cfg.guard, tmpl: cfg.tmpl}
+	if h.guard == nil {
+		h.guard = NewMemoryGuard(GuardClock(cfg.now))
+	}
+	if h.tmpl == nil {
+		t, err := defaultTemplates()
+		if err != nil {
+			return nil, err
+		}
+		h.tmpl = t
+	}
+	h.cop = http.NewCrossOriginProtection()
+	for _, o := range cfg.origins {
+		if err := h.cop.AddTrustedOrigin(o); err != nil {
+			return nil, errors.New("handlers: new: invalid trusted origin")
+		}
+	}
+	return h, nil
+}
+
+// Paths reports the configured paths.
+func (h *Handlers) Paths() Paths { return h.cfg.paths }
+
+// Mode reports the two-step mode in effect.
+func (h *Handlers) Mode() Mode { return h.cfg.mode }
+
+// Register mounts every route on mux with method patterns:
+//
+//	GET  {TwoStep}         POST {TwoStep}
+//	GET  {Callback}
+//	POST {Enable}          GET  {Enable}/status
+//	POST {Disable}
+//
+// (GET patterns also match HEAD; the callback refuses HEAD.) Other methods
+// get 405 with an Allow header from the mux.
+func (h *Handlers) Register(mux *http.ServeMux) {
+	p := h.cfg.paths
+	ts := h.TwoStep()
+	mux.Handle("GET "+p.TwoStep, ts)
+	mux.Handle("POST "+p.TwoStep, ts)
+	mux.Handle("GET "+p.Callback, h.Callback())
+	mux.Handle("POST "+p.Enable, h.Enable())
+	mux.Handle("GET "+p.EnableStatus(), h.EnableStatus())
+	mux.Handle("POST "+p.Disable, h.Disable())
+}
+
+func (h *Handlers) pushEnabled() bool   { return h.cfg.mode == ModePush || h.cfg.mode == ModeBoth }
+func (h *Handlers) widgetEnabled() bool { return h.cfg.mode == ModeWidget || h.cfg.mode == ModeBoth }
+
+// load returns the request's session; an unreadable cookie or a session
+// store failure yields an anonymous session (fail closed).
+func (h *Handlers) load(r *http.Request) *session.Session {
+	s, _ := h.sm.Load(r)
+	return s
+}
+
+// pendingErr reports whether sess may complete its second factor now: it
+// must be pending by the Manager's clock and by the handlers' clock.
+func (h *Handlers) pendingErr(sess *session.Session) error {
+	switch sess.State() {
+	case session.StatePending:
+	case session.StatePendingExpired:
+		return ErrPendingExpired
+	default:
+		return ErrNotPending
+	}
+	if sess.LoginID() == "" || sess.UserID() == "" {
+		return ErrNotPending
+	}
+	pw := sess.PasswordAt()
+	if pw.IsZero() || !h.cfg.now().Before(pw.Add(h.sm.PendingTTL())) {
+		return ErrPendingExpired
+	}
+	return nil
+}
+
+// clientIP is the IP sent to UNLOQ ("" when unknown).
+func (h *Handlers) clientIP(r *http.Request) string {
+	var raw string
+	if h.cfg.clientIP != nil {
+		raw = strings.TrimSpace(h.cfg.clientIP(r))
+	} else {
+		raw = r.RemoteAddr
+		if host, _, err := net.SplitHostPort(raw); err == nil {
+			raw = host
+		}
+	}
+	a, err := netip.ParseAddr(raw)
+	if err != nil {
+		return ""
+	}
+	return a.Unmap().WithZone("").String()
+}
+
+// sidFor derives the UNLOQ session id (≤128 chars, no secret) from a
+// LoginID: the first 32 hex digits of its SHA-256.
+func sidFor(loginID string) string {
+	if loginID == "" {
+		return ""
+	}
+	return hashHex(loginID)[:32]
+}
+
+func hashHex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// sameEmail compares two e-mail addresses case-insensitively after
+// trimming; an empty address never matches.
+func sameEmail(a, b string) bool {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	return a != "" && strings.EqualFold(a, b)
+}
+
+func hasUNLOQ(u store.User) bool { return u.SecondFactor == store.SecondFactorUNLOQ }
+
+func isAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
+}

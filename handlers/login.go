@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+)
+
+// PasswordVerified is what the app calls once the user's password matched.
+//
+// It loads the user from the store and starts a login in the session
+// (BeginLogin, which renews the session). When the user's second_factor is
+// "UNLOQ" the session becomes pending (was_2fa=false), next is remembered
+// and the browser is sent (303) to the two-step page; otherwise the login
+// is complete (was_2fa=true) and the browser goes to next.
+//
+// next must be a same-origin relative path (see SafeNext); anything else
+// falls back to Paths.AfterLogin. An API client (Accept: application/json)
+// gets {"two_step":bool,"redirect":"…"} instead of a redirect.
+//
+// On error (ErrStore, ErrNoEmail, ErrSession) nothing was written to w and
+// the session was not saved: the app renders its own error page.
+func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, userID, next string) error {
+	const op = "password verified"
+	ctx := r.Context()
+	ip := h.clientIP(r)
+	if userID == "" {
+		err := wrap(op, ErrStore, errors.New("empty user id"))
+		h.emit(ctx, EventFailed, FlowLogin, "", ip, err)
+		return err
+	}
+	user, err := h.users.User(ctx, userID)
+	if err != nil {
+		err = wrap(op, ErrStore, err)
+		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
+		return err
+	}
+	need := hasUNLOQ(user)
+	if need && user.Email == "" {
+		err := wrap(op, ErrNoEmail, nil)
+		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
+		return err
+	}
+	sess := h.load(r)
+	if err := sess.BeginLogin(userID, user.Email, need); err != nil {
+		err = wrap(op, ErrSession, err)
+		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
+		return err
+	}
+	target := nextOr(next, h.cfg.paths.AfterLogin)
+	if need {
+		sess.SetFlow(flowNext, target)
+	}
+	if err := sess.Save(w, r); err != nil {
+		err = wrap(op, ErrSession, err)
+		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
+		return err
+	}
+	setSecurityHeaders(w)
+	if need {
+		h.redirect(w, r, h.cfg.paths.TwoStep, map[string]any{"two_step": true})
+		return nil
+	}
+	h.redirect(w, r, target, map[string]any{"two_step": false})
+	return nil
+}

@@ -1,0 +1,328 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Mode selects how the two-step page lets the user approve.
+type Mode int
+
+const (
+	modeAuto Mode = iota // ModeBoth with a widget key, else ModePush
+	// ModeWidget renders only the UNLOQ widget; its redirect lands on Callback.
+	ModeWidget
+	// ModePush offers only the server-to-server push (a form POST).
+	ModePush
+	// ModeBoth offers the widget and the push form.
+	ModeBoth
+)
+
+func (m Mode) String() string {
+	switch m {
+	case ModeWidget:
+		return "widget"
+	case ModePush:
+		return "push"
+	case ModeBoth:
+		return "both"
+	}
+	return "auto"
+}
+
+// DefaultWidgetScriptURL is the UNLOQ widget script.
+const DefaultWidgetScriptURL = "https://plugin.unloq.io/login.js"
+
+// Defaults of the push limit: 5 pushes per user per minute.
+const (
+	DefaultPushLimit  = 5
+	DefaultPushWindow = time.Minute
+)
+
+// Paths are the URL paths of the routes and of the app pages they send the
+// browser to. A zero field keeps its default.
+type Paths struct {
+	TwoStep    string // default "/login/two-step" (GET page, POST push)
+	Callback   string // default "/uauth/login" (GET ?token=, the widget redirect)
+	Enable     string // default "/settings/2fa/enable" (POST); status polling at Enable+"/status"
+	Disable    string // default "/settings/2fa/disable" (POST)
+	Login      string // default "/login": the app's password login page
+	AfterLogin string // default "/": where a login goes without a valid next
+	Settings   string // default "/settings": where enable/disable return
+}
+
+// EnableStatus is the path of the enrollment status route (Enable+"/status").
+func (p Paths) EnableStatus() string { return p.Enable + "/status" }
+
+// DefaultPaths returns the default Paths.
+func DefaultPaths() Paths {
+	return Paths{
+		TwoStep:    "/login/two-step",
+		Callback:   "/uauth/login",
+		Enable:     "/settings/2fa/enable",
+		Disable:    "/settings/2fa/disable",
+		Login:      "/login",
+		AfterLogin: "/",
+		Settings:   "/settings",
+	}
+}
+
+// Option configures Handlers. Options validate their arguments; New returns
+// the first error.
+type Option func(*config) error
+
+type config struct {
+	widgetKey       string
+	widgetScriptURL string
+	mode            Mode
+	paths           Paths
+	tmpl            *template.Template
+	guard           Guard
+	pushLimit       int
+	pushWindow      time.Duration
+	hook            func(context.Context, Event)
+	logger          *slog.Logger
+	origins         []string
+	appName         string
+	now             func() time.Time
+	clientIP        func(*http.Request) string
+}
+
+func defaultConfig() config {
+	return config{
+		widgetScriptURL: DefaultWidgetScriptURL,
+		paths:           DefaultPaths(),
+		pushLimit:       DefaultPushLimit,
+		pushWindow:      DefaultPushWindow,
+		now:             time.Now,
+	}
+}
+
+// WithWidgetKey sets the public Login Widget Key (data-unloq-key). With a
+// key the default mode is ModeBoth.
+func WithWidgetKey(key string) Option {
+	return func(c *config) error {
+		key = strings.TrimSpace(key)
+		if key == "" || len(key) > 512 {
+			return errors.New("handlers: WithWidgetKey: empty or too long key")
+		}
+		c.widgetKey = key
+		return nil
+	}
+}
+
+// WithWidgetScriptURL sets the widget script (default
+// DefaultWidgetScriptURL). It must be an absolute https URL, an http URL on
+// a loopback host (a local simulator), or a same-origin path such as
+// "/_unloq/login.js" (a simulator mounted in the app).
+func WithWidgetScriptURL(raw string) Option {
+	return func(c *config) error {
+		u, err := url.Parse(raw)
+		if err != nil || raw == "" {
+			return errors.New("handlers: WithWidgetScriptURL: invalid URL")
+		}
+		switch {
+		case u.Scheme == "https" && u.Host != "":
+		case u.Scheme == "http" && isLoopback(u.Hostname()):
+		case u.Scheme == "" && u.Host == "" && strings.HasPrefix(u.Path, "/") && !strings.HasPrefix(u.Path, "//"):
+		default:
+			return errors.New("handlers: WithWidgetScriptURL: need https, http on loopback, or a same-origin path")
+		}
+		c.widgetScriptURL = raw
+		return nil
+	}
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// WithMode selects ModeWidget, ModePush or ModeBoth. The default is ModeBoth
+// when a widget key is set, else ModePush. The widget modes need
+// WithWidgetKey.
+func WithMode(m Mode) Option {
+	return func(c *config) error {
+		if m != ModeWidget && m != ModePush && m != ModeBoth {
+			return errors.New("handlers: WithMode: unknown mode")
+		}
+		c.mode = m
+		return nil
+	}
+}
+
+// WithPaths changes route and page paths; zero fields keep their defaults.
+// Every path must be a clean absolute path without wildcards.
+func WithPaths(p Paths) Option {
+	return func(c *config) error {
+		set := func(dst *string, v, name string) error {
+			if v == "" {
+				return nil
+			}
+			if !validPath(v) {
+				return errors.New("handlers: WithPaths: invalid " + name + " path")
+			}
+			*dst = v
+			return nil
+		}
+		for _, f := range []struct {
+			dst     *string
+			v, name string
+		}{
+			{&c.paths.TwoStep, p.TwoStep, "TwoStep"},
+			{&c.paths.Callback, p.Callback, "Callback"},
+			{&c.paths.Enable, p.Enable, "Enable"},
+			{&c.paths.Disable, p.Disable, "Disable"},
+			{&c.paths.Login, p.Login, "Login"},
+			{&c.paths.AfterLogin, p.AfterLogin, "AfterLogin"},
+			{&c.paths.Settings, p.Settings, "Settings"},
+		} {
+			if err := set(f.dst, f.v, f.name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func validPath(p string) bool {
+	if _, ok := SafeNext(p); !ok {
+		return false
+	}
+	return !strings.ContainsAny(p, "{}?#%") && (p == "/" || !strings.HasSuffix(p, "/")) &&
+		!strings.Contains(p, "/./") && !strings.Contains(p, "/../") &&
+		!strings.HasSuffix(p, "/.") && !strings.HasSuffix(p, "/..")
+}
+
+// WithTemplates replaces the default templates. t must define every page
+// template (see TemplateNames); the data each one gets is documented on
+// TwoStepPage, EnrollPage, ApprovePage and MessagePage. t must not be
+// changed afterwards.
+func WithTemplates(t *template.Template) Option {
+	return func(c *config) error {
+		if t == nil {
+			return errors.New("handlers: WithTemplates: nil template")
+		}
+		for _, name := range TemplateNames {
+			if t.Lookup(name) == nil {
+				return errors.New("handlers: WithTemplates: missing template " + name)
+			}
+		}
+		c.tmpl = t
+		return nil
+	}
+}
+
+// WithGuard replaces the in-memory Guard (e.g. with a shared store when the
+// app runs as several instances).
+func WithGuard(g Guard) Option {
+	return func(c *config) error {
+		if g == nil {
+			return errors.New("handlers: WithGuard: nil guard")
+		}
+		c.guard = g
+		return nil
+	}
+}
+
+// WithPushLimit allows at most n pushes per user per window (default
+// DefaultPushLimit per DefaultPushWindow). The same limit applies,
+// separately counted, to widget callbacks per user.
+func WithPushLimit(n int, per time.Duration) Option {
+	return func(c *config) error {
+		if n < 1 || per <= 0 {
+			return errors.New("handlers: WithPushLimit: n and per must be positive")
+		}
+		c.pushLimit, c.pushWindow = n, per
+		return nil
+	}
+}
+
+// WithEventHook receives every Event (synchronously, on the request's
+// goroutine, with a context that is not cancelled with the request).
+func WithEventHook(f func(context.Context, Event)) Option {
+	return func(c *config) error {
+		if f == nil {
+			return errors.New("handlers: WithEventHook: nil hook")
+		}
+		c.hook = f
+		return nil
+	}
+}
+
+// WithLogger logs every Event (Info for successes, Warn for failures). The
+// package is silent without it.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("handlers: WithLogger: nil logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithTrustedOrigins lets cross-origin POSTs from these origins
+// ("scheme://host[:port]") through http.CrossOriginProtection.
+func WithTrustedOrigins(origins ...string) Option {
+	return func(c *config) error {
+		probe := http.NewCrossOriginProtection()
+		for _, o := range origins {
+			if err := probe.AddTrustedOrigin(o); err != nil {
+				return errors.New("handlers: WithTrustedOrigins: invalid origin")
+			}
+		}
+		c.origins = append(c.origins, origins...)
+		return nil
+	}
+}
+
+// WithAppName sets the name shown on the pages and given to UNLOQ as the
+// profile name at enrollment (default: none, UNLOQ uses the application's
+// own name).
+func WithAppName(name string) Option {
+	return func(c *config) error {
+		name = strings.TrimSpace(name)
+		if name == "" || len(name) > 100 {
+			return errors.New("handlers: WithAppName: empty or too long name")
+		}
+		c.appName = name
+		return nil
+	}
+}
+
+// WithClock sets the time source (tests use a fake clock). The pending
+// window is checked both with the session Manager's clock and with this one.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) error {
+		if now == nil {
+			return errors.New("handlers: WithClock: nil clock")
+		}
+		c.now = now
+		return nil
+	}
+}
+
+// WithClientIP sets how the client IP (sent to UNLOQ and put in events) is
+// found. The default is the host of r.RemoteAddr; X-Forwarded-For is not
+// trusted unless such a function reads it (only behind a proxy you control).
+// The function must return "" when it does not know.
+func WithClientIP(f func(r *http.Request) string) Option {
+	return func(c *config) error {
+		if f == nil {
+			return errors.New("handlers: WithClientIP: nil function")
+		}
+		c.clientIP = f
+		return nil
+	}
+}

@@ -1,0 +1,231 @@
+package handlers
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"html/template"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Template names. A template set given to WithTemplates must define each of
+// them; the default set also defines the partials "header", "footer" and
+// "alerts", which are not required.
+const (
+	TemplateTwoStep = "twostep" // data: TwoStepPage
+	TemplateEnroll  = "enroll"  // data: EnrollPage
+	TemplateApprove = "approve" // data: ApprovePage
+	TemplateMessage = "message" // data: MessagePage
+)
+
+// TemplateNames lists the templates WithTemplates requires.
+var TemplateNames = []string{TemplateTwoStep, TemplateEnroll, TemplateApprove, TemplateMessage}
+
+// Page is the data every page template gets.
+type Page struct {
+	Title     string // page title
+	AppName   string // WithAppName, may be empty
+	Error     string // a user-facing error message, "" if none
+	ErrorCode string // its machine code (e.g. "denied", "timeout"), "" if none
+	Notice    string // a user-facing informational message, "" if none
+}
+
+// TwoStepPage is the data of TemplateTwoStep, the second login step.
+type TwoStepPage struct {
+	Page
+	Email           string // the user who passed the password step
+	Widget          bool   // render the UNLOQ widget
+	WidgetScriptURL string // its script (src)
+	WidgetKey       string // data-unloq-key
+	Push            bool   // render the push form (POST to Action)
+	Action          string // the two-step path
+	OTPRequired     bool   // ask for the OTP (field "otp")
+	LoginURL        string // the app's login page
+}
+
+// EnrollPage is the data of TemplateEnroll, the QR pairing page. Its form
+// POSTs step=confirm to Action; its script polls StatusURL (JSON
+// {"enrolled":bool}) and submits the form once the phone scanned.
+type EnrollPage struct {
+	Page
+	Email       string
+	QRURL       string    // the QR image from UNLOQ (img src and a link)
+	ExpireAt    time.Time // when the QR expires (zero if unknown)
+	StatusURL   string
+	Action      string
+	Step        string // "confirm"
+	SettingsURL string
+}
+
+// ApprovePage is the data of TemplateApprove: a fresh approval for a
+// settings change (finishing the enrollment, or turning two-step off). Its
+// form POSTs Step (may be empty) and, when OTPRequired, "otp" to Action.
+type ApprovePage struct {
+	Page
+	Purpose     string // "enable" or "disable"
+	Email       string
+	Action      string
+	Step        string
+	OTPRequired bool
+	SettingsURL string
+}
+
+// MessagePage is the data of TemplateMessage: an error or result page with
+// one link onwards.
+type MessagePage struct {
+	Page
+	LinkURL  string
+	LinkText string
+}
+
+func defaultTemplates() (*template.Template, error) {
+	t, err := template.New("unloq2fa").Funcs(template.FuncMap{
+		"fmtTime": func(t time.Time) string { return t.UTC().Format("15:04 MST") },
+	}).ParseFS(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// setSecurityHeaders marks a 2FA response as private, unframeable and
+// referrer-free.
+func setSecurityHeaders(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Pragma", "no-cache")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+}
+
+// wantsJSON reports whether the client prefers application/json over HTML
+// in its Accept header.
+func wantsJSON(r *http.Request) bool {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return false
+	}
+	jsonQ, htmlQ := -1.0, -1.0
+	jsonPos, htmlPos := 0, 0
+	for i, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				q = f
+			}
+		}
+		switch {
+		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+			if q > jsonQ {
+				jsonQ, jsonPos = q, i
+			}
+		case mt == "text/html" || mt == "application/xhtml+xml" || mt == "*/*" || mt == "text/*":
+			if q > htmlQ {
+				htmlQ, htmlPos = q, i
+			}
+		}
+	}
+	if jsonQ <= 0 {
+		return false
+	}
+	return jsonQ > htmlQ || (jsonQ == htmlQ && jsonPos < htmlPos)
+}
+
+func (h *Handlers) page(title string) Page {
+	return Page{Title: title, AppName: h.cfg.appName}
+}
+
+// html renders a template into a buffer first, so that a template error is
+// a clean 500.
+func (h *Handlers) html(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := h.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		if h.cfg.logger != nil {
+			h.cfg.logger.Error("unloq2fa template failed", "template", name, "error", err.Error())
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, `{"error":{"code":"internal"}}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// jsonError is the JSON body of a failed request.
+type jsonError struct {
+	Error    jsonErrorBody `json:"error"`
+	Redirect string        `json:"redirect,omitempty"`
+	OTP      bool          `json:"otp_required,omitempty"`
+}
+
+type jsonErrorBody struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// redirect sends the browser to target with 303, or an API client a JSON
+// body with the target.
+func (h *Handlers) redirect(w http.ResponseWriter, r *http.Request, target string, body map[string]any) {
+	if wantsJSON(r) {
+		if body == nil {
+			body = map[string]any{}
+		}
+		body["redirect"] = target
+		writeJSON(w, http.StatusOK, body)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// denyRedirect answers an unauthenticated request: 303 to target for a
+// browser, 401 JSON for an API client.
+func (h *Handlers) denyRedirect(w http.ResponseWriter, r *http.Request, target string, err error) {
+	if wantsJSON(r) {
+		f := describe(err)
+		writeJSON(w, f.status, jsonError{Error: jsonErrorBody{f.code, f.message}, Redirect: target})
+		return
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// message renders err as a MessagePage (or JSON) with a link onwards.
+func (h *Handlers) message(w http.ResponseWriter, r *http.Request, err error, title, linkURL, linkText string) {
+	f := describe(err)
+	if wantsJSON(r) {
+		writeJSON(w, f.status, jsonError{Error: jsonErrorBody{f.code, f.message}})
+		return
+	}
+	p := MessagePage{Page: h.page(title), LinkURL: linkURL, LinkText: linkText}
+	p.Error, p.ErrorCode = f.message, f.code
+	h.html(w, f.status, TemplateMessage, p)
+}
+
+// methodNotAllowed answers 405 with an Allow header.
+func (h *Handlers) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
+	w.Header().Set("Allow", allow)
+	h.message(w, r, ErrMethod, "Not allowed", "", "")
+}

@@ -1,0 +1,221 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/unloq2fa/unloq2fa/session"
+)
+
+// TwoStep serves the second login step (GET|POST Paths.TwoStep).
+//
+// GET renders TemplateTwoStep: the UNLOQ widget (ModeWidget, ModeBoth)
+// and/or a push form (ModePush, ModeBoth). POST (push modes only) sends a
+// push to the user's phone (POST /v1/authenticate, method UNLOQ, with the
+// client IP), waits for the answer, exchanges the token (POST /v1/token with
+// sid = first 32 hex digits of SHA-256(LoginID)), checks that the token is
+// for the user who passed the password step, and then completes the login
+// and redirects (303) to the remembered next.
+//
+// Only a pending, unexpired session may use it: an anonymous session is
+// sent to Paths.Login, an expired one is cleared and sent there too, and a
+// verified one goes to Paths.AfterLogin.
+//
+// After a denial UNLOQ requires the one-time code: the page then asks for
+// it (form field "otp", digits only) and the next POST sends it with the
+// push. Double submits: while a push for this login is waiting on the
+// phone, a second POST does not push again; it gets 409 and the page says
+// an approval is already waiting (ErrInFlight). If the browser goes away,
+// the UNLOQ call is cancelled with the request.
+func (h *Handlers) TwoStep() http.Handler { return http.HandlerFunc(h.serveTwoStep) }
+
+func (h *Handlers) serveTwoStep(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		h.twoStepPage(w, r)
+	case http.MethodPost:
+		if !h.pushEnabled() {
+			h.methodNotAllowed(w, r, "GET, HEAD")
+			return
+		}
+		h.twoStepPush(w, r)
+	default:
+		if h.pushEnabled() {
+			h.methodNotAllowed(w, r, "GET, HEAD, POST")
+		} else {
+			h.methodNotAllowed(w, r, "GET, HEAD")
+		}
+	}
+}
+
+func (h *Handlers) twoStepPage(w http.ResponseWriter, r *http.Request) {
+	sess := h.load(r)
+	if err := h.pendingErr(sess); err != nil {
+		h.leaveTwoStep(w, r, sess, err)
+		return
+	}
+	if wantsJSON(r) {
+		body := map[string]any{
+			"state": "pending",
+			"email": sess.Email(),
+			"push":  h.pushEnabled(),
+		}
+		if h.widgetEnabled() {
+			body["widget"] = map[string]string{"script_url": h.cfg.widgetScriptURL, "key": h.cfg.widgetKey}
+		}
+		writeJSON(w, http.StatusOK, body)
+		return
+	}
+	h.renderTwoStep(w, r, sess, nil)
+}
+
+// leaveTwoStep sends a request that may not use the two-step route away:
+// verified → AfterLogin, expired → cleared and Login, anonymous → Login.
+func (h *Handlers) leaveTwoStep(w http.ResponseWriter, r *http.Request, sess *session.Session, err error) {
+	ip := h.clientIP(r)
+	if sess.State() == session.StateVerified {
+		h.redirect(w, r, h.cfg.paths.AfterLogin, map[string]any{"state": "verified"})
+		return
+	}
+	err = wrap("two-step", err, nil)
+	if errors.Is(err, ErrPendingExpired) {
+		uid := sess.UserID()
+		sess.Clear()
+		if serr := sess.Save(w, r); serr != nil {
+			err = errors.Join(err, wrap("two-step", ErrSession, serr))
+		}
+		h.emit(r.Context(), EventFailed, FlowLogin, uid, ip, err)
+	}
+	h.denyRedirect(w, r, h.cfg.paths.Login, err)
+}
+
+// renderTwoStep renders the two-step page, with err (if any) explained.
+func (h *Handlers) renderTwoStep(w http.ResponseWriter, r *http.Request, sess *session.Session, err error) {
+	status := http.StatusOK
+	p := TwoStepPage{
+		Page:            h.page("Confirm it's you"),
+		Email:           sess.Email(),
+		Widget:          h.widgetEnabled(),
+		WidgetScriptURL: h.cfg.widgetScriptURL,
+		WidgetKey:       h.cfg.widgetKey,
+		Push:            h.pushEnabled(),
+		Action:          h.cfg.paths.TwoStep,
+		LoginURL:        h.cfg.paths.Login,
+	}
+	if err != nil {
+		f := describe(err)
+		if wantsJSON(r) {
+			writeJSON(w, f.status, jsonError{Error: jsonErrorBody{f.code, f.message}, OTP: f.askOTP})
+			return
+		}
+		status = f.status
+		p.OTPRequired = f.askOTP
+		if errors.Is(err, ErrInFlight) {
+			p.Notice = f.message
+		} else {
+			p.Error, p.ErrorCode = f.message, f.code
+		}
+	}
+	h.html(w, status, TemplateTwoStep, p)
+}
+
+func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
+	const op = "two-step"
+	ctx := r.Context()
+	ip := h.clientIP(r)
+	if err := h.cop.Check(r); err != nil {
+		err = wrap(op, ErrCrossOrigin, nil)
+		h.emit(ctx, EventFailed, FlowLogin, "", ip, err)
+		h.message(w, r, err, "Request blocked", h.cfg.paths.TwoStep, "Back to the sign-in")
+		return
+	}
+	limitBody(w, r)
+	sess := h.load(r)
+	if err := h.pendingErr(sess); err != nil {
+		h.leaveTwoStep(w, r, sess, err)
+		return
+	}
+	uid := sess.UserID()
+	fail := func(err error) {
+		h.emit(ctx, kindFor(err), FlowLogin, uid, ip, err)
+		h.renderTwoStep(w, r, sess, err)
+	}
+	otp, err := formOTP(r, op)
+	if err != nil {
+		fail(err)
+		return
+	}
+	user, err := h.users.User(ctx, uid)
+	if err != nil {
+		fail(wrap(op, ErrStore, err))
+		return
+	}
+	if !sameEmail(user.Email, sess.Email()) {
+		// The account's e-mail changed since the password step.
+		fail(wrap(op, ErrWrongUser, nil))
+		return
+	}
+	release, err := h.reserve(ctx, op, keyInFlightLogin+sess.LoginID(), keyPush+uid)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer release()
+	err = h.approve(ctx, r, approval{
+		op:     op,
+		flow:   FlowLogin,
+		userID: uid,
+		email:  sess.Email(),
+		also:   user.Email,
+		otp:    otp,
+		sid:    sidFor(sess.LoginID()),
+	})
+	if err != nil {
+		fail(err)
+		return
+	}
+	h.complete(w, r, sess, op, h.cfg.paths.TwoStep)
+}
+
+// complete finishes a login whose approval was checked: it re-checks the
+// pending window, consumes the LoginID (once), renews the session with
+// was_2fa=true and redirects (303) to the remembered next.
+func (h *Handlers) complete(w http.ResponseWriter, r *http.Request, sess *session.Session, op, back string) {
+	ctx := r.Context()
+	ip := h.clientIP(r)
+	uid := sess.UserID()
+	fail := func(err error) {
+		h.emit(ctx, kindFor(err), FlowLogin, uid, ip, err)
+		link, text := h.cfg.paths.Login, "Log in again"
+		if h.pendingErr(sess) == nil {
+			link, text = back, "Back to the sign-in"
+		}
+		h.message(w, r, err, "Sign-in not completed", link, text)
+	}
+	if err := h.pendingErr(sess); err != nil {
+		fail(wrap(op, err, nil))
+		return
+	}
+	first, err := h.guard.MarkUsed(ctx, keyLoginDone+hashHex(sess.LoginID()), h.sm.PendingTTL()+time.Minute)
+	if err != nil {
+		fail(wrap(op, ErrGuard, err))
+		return
+	}
+	if !first {
+		fail(wrap(op, ErrReplayed, nil))
+		return
+	}
+	next := nextOr(sess.Flow(flowNext), h.cfg.paths.AfterLogin)
+	if err := sess.CompleteSecondFactor(); err != nil {
+		fail(wrap(op, ErrNotPending, err))
+		return
+	}
+	if err := sess.Save(w, r); err != nil {
+		fail(wrap(op, ErrSession, err))
+		return
+	}
+	h.emit(ctx, EventApproved, FlowLogin, uid, ip, nil)
+	h.redirect(w, r, next, map[string]any{"state": "verified"})
+}
