@@ -2,6 +2,7 @@ package unloq
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -82,6 +83,22 @@ func TestBaseURLTrailingSlash(t *testing.T) {
 		_, err := cl.Enrolled(context.Background(), "u@x.test")
 		require.NoError(t, err)
 		assert.Equal(t, "/v1/enrolled", rc.last(t).Path)
+	}
+}
+
+func TestMaxResponseBytesBoundary(t *testing.T) {
+	body := `{"type":"x","result":{"enrolled":true}}`
+	for _, tt := range []struct {
+		max int64
+		ok  bool
+	}{{int64(len(body)), true}, {int64(len(body)) - 1, false}, {math.MaxInt64, true}} {
+		c, _, _ := newTestClient(t, reply(200, body), WithMaxResponseBytes(tt.max))
+		_, err := c.Enrolled(context.Background(), "u@x.test")
+		if tt.ok {
+			require.NoError(t, err, "max %d", tt.max)
+		} else {
+			requireAPIError(t, err, "enrolled", codeInvalidResponse, 200)
+		}
 	}
 }
 

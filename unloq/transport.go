@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"time"
@@ -115,7 +116,11 @@ func (c *Client) attempt(parent context.Context, call apiCall, out any) (int, *E
 		return fail(c.transportError(parent, ctx, timeout, 0, err, secrets))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxResponseBytes+1))
+	limit := c.maxResponseBytes
+	if limit < math.MaxInt64 {
+		limit++ // read one byte more to detect an oversized body
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
 		return fail(c.transportError(parent, ctx, timeout, resp.StatusCode, err, secrets))
 	}
