@@ -173,8 +173,8 @@ func (s *Simulator) handleEnroll(rp *responder, r *http.Request, f fields) {
 	if p == nil {
 		p = s.createProfileLocked(email, "", "", true)
 	}
-	if name != "" && p.firstName == "" && p.lastName == "" && p.virtual {
-		p.firstName = name
+	if name != "" {
+		p.displayName = name
 	}
 	pr := s.startPairingLocked(p)
 	id, exp := pr.id, pr.expireAt

@@ -222,7 +222,7 @@ select { font:inherit; font-size:13px; padding:4px 6px; border-radius:8px; borde
   <div class="profile">
     <div>
       <div class="title">{{.Email}}</div>
-      <div class="meta">UnloqID {{.UnloqID}} · <span class="pill">{{.State}}</span>{{if .OTPRequired}} <span class="pill warn">OTP required</span>{{end}}</div>
+      <div class="meta">{{if .Name}}{{.Name}} · {{end}}UnloqID {{.UnloqID}} · <span class="pill">{{.State}}</span>{{if .OTPRequired}} <span class="pill warn">OTP required</span>{{end}}</div>
     </div>
     {{if .OTP}}<div class="otp" title="Current one-time password">{{.OTP}}</div>{{end}}
   </div>

@@ -65,6 +65,7 @@ type profile struct {
 	email               string
 	firstName, lastName string
 	image               string
+	displayName         string // the enroll "name": how the profile is labelled in the app
 	virtual             bool
 
 	state         enrollState
@@ -241,6 +242,7 @@ type Profile struct {
 	Email     string   `json:"email"`
 	FirstName string   `json:"first_name"`
 	LastName  string   `json:"last_name"`
+	Name      string   `json:"name,omitempty"` // display name given to /v1/enroll
 	Virtual   bool     `json:"virtual"`
 	State     string   `json:"state"` // none, qr_pending, enrolled, deactivated
 	Enrolled  bool     `json:"enrolled"`
@@ -259,7 +261,7 @@ func (s *Simulator) Profiles() []Profile {
 	out := make([]Profile, 0, len(s.profiles))
 	for _, p := range s.profiles {
 		pr := Profile{
-			UnloqID: p.unloqID(), Email: p.email, FirstName: p.firstName, LastName: p.lastName,
+			UnloqID: p.unloqID(), Email: p.email, FirstName: p.firstName, LastName: p.lastName, Name: p.displayName,
 			Virtual: p.virtual, State: p.state.String(), Enrolled: p.enrolled(),
 			Behavior: s.behaviorLocked(p.email), OTPRequired: p.otpRequired,
 		}
