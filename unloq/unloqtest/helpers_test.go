@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,9 @@ func raw(t testing.TB, srv *unloqtest.Server, method, path, ctype, body string, 
 	require.NoError(t, err)
 	out := rawResp{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
 	if strings.Contains(resp.Header.Get("Content-Type"), "json") {
-		require.NoErrorf(t, json.Unmarshal(b, &out.JSON), "body %q", b)
+		var v any
+		require.NoErrorf(t, json.Unmarshal(b, &v), "body %q", b)
+		out.JSON, _ = v.(map[string]any)
 	}
 	return out
 }
@@ -108,3 +111,5 @@ func apiErr(t testing.TB, err error) *unloq.Error {
 }
 
 func boolPtr(b bool) *bool { return &b }
+
+func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }

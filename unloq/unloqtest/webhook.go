@@ -168,7 +168,7 @@ func (s *Simulator) recordDelivery(d Delivery) {
 func (s *Simulator) Deliveries() []Delivery {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Delivery(nil), s.deliveries...)
+	return append([]Delivery{}, s.deliveries...)
 }
 
 // RemoteLogout simulates the user logging out session sid from the phone:

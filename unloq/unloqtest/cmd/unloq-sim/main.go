@@ -34,8 +34,8 @@ func main() {
 
 type options struct {
 	addr, apiKey, widgetKey, loginURL, publicURL string
-	approvalTimeout, pings                      time.Duration
-	verbose                                     bool
+	approvalTimeout, pings                       time.Duration
+	verbose                                      bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
