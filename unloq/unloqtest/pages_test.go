@@ -241,7 +241,11 @@ func TestPrefixMount(t *testing.T) {
 			req.Host = "sim.example"
 			resp, err = http.DefaultClient.Do(req)
 			require.NoError(t, err)
-			var env struct{ Result struct{ QRURL string `json:"qr_url"` } }
+			var env struct {
+				Result struct {
+					QRURL string `json:"qr_url"`
+				}
+			}
 			require.NoError(t, json.NewDecoder(resp.Body).Decode(&env))
 			resp.Body.Close()
 			assert.True(t, strings.HasPrefix(env.Result.QRURL, "https://sim.example/_unloq/qr/"), env.Result.QRURL)
