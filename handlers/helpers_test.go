@@ -443,3 +443,13 @@ func storeUser(id, email string, unloqOn bool) store.User {
 	}
 	return u
 }
+
+// newJarCopy returns a cookie jar holding b's current cookies for the app.
+func newJarCopy(t *testing.T, b *browser, e *env) http.CookieJar {
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	u, err := url.Parse(e.app.URL)
+	require.NoError(t, err)
+	jar.SetCookies(u, b.c.Jar.Cookies(u))
+	return jar
+}
