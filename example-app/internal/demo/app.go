@@ -1,0 +1,274 @@
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/unloq2fa/unloq2fa/handlers"
+	"github.com/unloq2fa/unloq2fa/middleware"
+	"github.com/unloq2fa/unloq2fa/session"
+	"github.com/unloq2fa/unloq2fa/store"
+	"github.com/unloq2fa/unloq2fa/unloq"
+	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
+)
+
+// appName is what the UNLOQ app shows as the requester.
+const appName = "unloq2fa demo"
+
+// App is the assembled demo application.
+type App struct {
+	cfg     Config
+	db      *sql.DB
+	users   *Users
+	store   *store.SQL
+	sim     *unloqtest.Simulator // nil with the real UNLOQ API
+	handler http.Handler
+	// randomKeys reports that the session keys were generated at start.
+	randomKeys   bool
+	demoCreated  bool
+	widgetScript string
+}
+
+// New builds the application from cfg: it opens (and migrates) the
+// database, seeds the demo account, and wires the UNLOQ client (to the
+// embedded simulator or to the real API), the session manager, the
+// middleware and the two-step handlers into one http.Handler.
+//
+// In simulator mode cfg.SelfURL must be the URL under which the returned
+// handler is served, because the app's UNLOQ client calls the simulator at
+// SelfURL + "/_unloq/v1" over loopback.
+func New(ctx context.Context, cfg Config) (*App, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	a := &App{cfg: cfg}
+	db, err := openDB(ctx, cfg.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	if err := a.build(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context) error {
+	cfg := a.cfg
+	log := cfg.Logger
+
+	users, err := newUsers(a.db, cfg.BcryptCost)
+	if err != nil {
+		return err
+	}
+	a.users = users
+	if cfg.DemoEmail != "" {
+		if a.demoCreated, err = users.EnsureDemo(ctx, cfg.DemoEmail, cfg.DemoPassword); err != nil {
+			return fmt.Errorf("demo: seed demo account: %w", err)
+		}
+	}
+	st, err := store.NewSQL(a.db)
+	if err != nil {
+		return fmt.Errorf("demo: user store: %w", err)
+	}
+	a.store = st
+
+	client, err := a.unloqClient()
+	if err != nil {
+		return err
+	}
+
+	hashKey, blockKey := cfg.SessionHashKey, cfg.SessionBlockKey
+	if hashKey == nil {
+		hashKey, blockKey = make([]byte, 64), make([]byte, 32)
+		_, _ = rand.Read(hashKey) // crypto/rand.Read never fails
+		_, _ = rand.Read(blockKey)
+		a.randomKeys = true
+	}
+	sopts := []session.Option{session.WithKeys(hashKey, blockKey)}
+	if cfg.DevCookies {
+		sopts = append(sopts, session.WithInsecureDevCookies())
+	}
+	sm, err := session.NewManager(sopts...)
+	if err != nil {
+		return fmt.Errorf("demo: sessions: %w", err)
+	}
+
+	mw, err := middleware.New(sm,
+		middleware.WithLogger(log),
+		middleware.WithExemptions(exemptions...),
+	)
+	if err != nil {
+		return fmt.Errorf("demo: middleware: %w", err)
+	}
+
+	widgetKey, deviceURL := cfg.UnloqWidgetKey, ""
+	a.widgetScript = DefaultRealWidgetScriptURL
+	if a.sim != nil {
+		widgetKey, deviceURL = DefaultSimWidgetKey, SimulatorPrefix+"/device"
+		a.widgetScript = SimulatorPrefix + "/login.js"
+	}
+	rnd, err := newRenderer(deviceURL, log)
+	if err != nil {
+		return err
+	}
+	h, err := handlers.New(client, sm, st,
+		handlers.WithTemplates(rnd.twoStep),
+		handlers.WithWidgetKey(widgetKey),
+		handlers.WithWidgetScriptURL(a.widgetScript),
+		handlers.WithMode(handlers.ModeBoth),
+		handlers.WithAppName(appName),
+		handlers.WithLogger(log),
+	)
+	if err != nil {
+		return fmt.Errorf("demo: two-step handlers: %w", err)
+	}
+
+	p := &pages{
+		users: users, store: st, sessions: sm, verifier: h, render: rnd,
+		deviceURL: deviceURL, demoEmail: cfg.DemoEmail, demoPass: cfg.DemoPassword, log: log,
+	}
+	a.handler = a.routes(p, h, mw)
+	return nil
+}
+
+// exemptions are the middleware's defaults plus POST /logout, so that a
+// user half-way through the login (password passed, phone not yet) can
+// still cancel and log out.
+var exemptions = []middleware.Exemption{
+	{Method: http.MethodGet, Path: "/uauth/login"},
+	{Method: http.MethodHead, Path: "/uauth/login"},
+	{Method: http.MethodGet, Path: "/login/two-step"},
+	{Method: http.MethodHead, Path: "/login/two-step"},
+	{Method: http.MethodPost, Path: "/login/two-step"},
+	{Method: http.MethodPost, Path: "/logout"},
+}
+
+// unloqClient creates the simulator (in simulator mode) and the UNLOQ client.
+func (a *App) unloqClient() (*unloq.Client, error) {
+	cfg := a.cfg
+	if !cfg.Simulated() {
+		c, err := unloq.NewClient(cfg.UnloqAPIKey,
+			unloq.WithBaseURL(cfg.UnloqAPIURL),
+			unloq.WithLogger(cfg.Logger),
+			unloq.WithUserAgent(appName),
+		)
+		if err != nil {
+			return nil, fmt.Errorf("demo: unloq client: %w", err)
+		}
+		return c, nil
+	}
+	self := strings.TrimSuffix(cfg.SelfURL, "/")
+	sim, err := unloqtest.New(
+		unloqtest.WithAPIKey(cfg.SimAPIKey),
+		unloqtest.WithWidgetKey(DefaultSimWidgetKey),
+		unloqtest.WithLoginURL(loginCallbackPath),
+		unloqtest.WithApprovalTimeout(cfg.SimApprovalTimeout),
+		unloqtest.WithLogger(cfg.Logger),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("demo: simulator: %w", err)
+	}
+	a.sim = sim
+	// Development only: the app reaches its own embedded simulator over
+	// plain-http loopback. The client waits a little longer than the
+	// simulated phone, so the phone's own timeout answers first.
+	c, err := unloq.NewClient(cfg.SimAPIKey,
+		unloq.WithBaseURL(self+SimulatorPrefix+"/v1"),
+		unloq.WithAllowHTTP(),
+		unloq.WithApprovalTimeout(cfg.SimApprovalTimeout+10*time.Second),
+		unloq.WithLogger(cfg.Logger),
+		unloq.WithUserAgent(appName),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("demo: unloq client: %w", err)
+	}
+	return c, nil
+}
+
+// routes assembles the URL space: the simulator (if any) at /_unloq,
+// outside the session middleware because it is a separate service that
+// merely shares the port; everything else is the app, wrapped whole in the
+// session-check middleware.
+func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	app := http.NewServeMux()
+	app.HandleFunc("GET /{$}", p.home)
+	app.HandleFunc("GET /signup", p.signupForm)
+	app.Handle("POST /signup", cop.Handler(http.HandlerFunc(p.signup)))
+	app.HandleFunc("GET /login", p.loginForm)
+	app.Handle("POST /login", cop.Handler(http.HandlerFunc(p.login)))
+	app.Handle("POST /logout", cop.Handler(http.HandlerFunc(p.logout)))
+	app.Handle("GET /dashboard", mw.RequireVerified(http.HandlerFunc(p.dashboard)))
+	app.Handle("GET /settings", mw.RequireVerified(http.HandlerFunc(p.settings)))
+	// GET|POST /login/two-step, GET /uauth/login, POST /settings/2fa/enable,
+	// POST /settings/2fa/disable (and the pairing status route).
+	h.Register(app)
+	app.HandleFunc("/", p.notFound)
+
+	root := http.NewServeMux()
+	if a.sim != nil {
+		root.Handle(SimulatorPrefix+"/", http.StripPrefix(SimulatorPrefix, a.sim))
+	}
+	root.Handle("/", securityHeaders(mw.Wrap(app)))
+	return root
+}
+
+// securityHeaders sets the headers every app response carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		if h.Get("Referrer-Policy") == "" {
+			h.Set("Referrer-Policy", "same-origin")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Handler is the whole application, simulator included.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Simulator is the embedded UNLOQ simulator, nil with the real API.
+func (a *App) Simulator() *unloqtest.Simulator { return a.sim }
+
+// Users is the app's account store.
+func (a *App) Users() *Users { return a.users }
+
+// Store is the second-factor store the two-step handlers use.
+func (a *App) Store() store.UserStore { return a.store }
+
+// Config is the effective configuration (defaults applied).
+func (a *App) Config() Config { return a.cfg }
+
+// Close ends the simulator's blocked calls (pending approvals answer with
+// an error at once) and releases the database.
+func (a *App) Close() error {
+	if a.sim != nil {
+		_ = a.sim.Close()
+	}
+	if err := a.db.Close(); err != nil {
+		return fmt.Errorf("demo: close database: %w", err)
+	}
+	return nil
+}
+
+// logStart reports how the app is configured; secrets never appear.
+func (a *App) logStart(log *slog.Logger) {
+	log.Info("demo: configuration",
+		"simulator", a.sim != nil,
+		"dev_cookies", a.cfg.DevCookies,
+		"random_session_keys", a.randomKeys,
+		"db", a.cfg.DBPath,
+	)
+}
+

@@ -1,0 +1,215 @@
+package demo
+
+import (
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/unloq2fa/unloq2fa/unloq"
+)
+
+// Defaults of the demo configuration.
+const (
+	DefaultAddr                = "127.0.0.1:8080"
+	DefaultDBPath              = "unloq2fa-demo.db"
+	DefaultSimAPIKey           = "sim-api-key"
+	DefaultSimWidgetKey        = "sim-widget-key"
+	DefaultSimApprovalTimeout  = 60 * time.Second
+	DefaultRealWidgetScriptURL = "https://plugin.unloq.io/login.js"
+	DefaultDemoEmail           = "demo@example.com"
+	DefaultDemoPassword        = "demo-password"
+
+	// SimulatorPrefix is where the embedded simulator is mounted.
+	SimulatorPrefix = "/_unloq"
+	// loginCallbackPath is where UNLOQ (or the simulator) sends the browser
+	// with ?token= after a widget approval.
+	loginCallbackPath = "/uauth/login"
+)
+
+// Environment variables read by ParseConfig.
+const (
+	EnvSimAPIKey       = "UNLOQ_SIM_API_KEY"
+	EnvAPIKey          = "UNLOQ_API_KEY"
+	EnvWidgetKey       = "UNLOQ_WIDGET_KEY"
+	EnvAPIURL          = "UNLOQ_API_URL"
+	EnvSessionHashKey  = "SESSION_HASH_KEY"
+	EnvSessionBlockKey = "SESSION_BLOCK_KEY"
+)
+
+// Config is the complete configuration of the demo application. The zero
+// value plus a SelfURL is a valid simulator configuration for tests; Run
+// fills SelfURL from the listener.
+type Config struct {
+	// Addr is the listen address used by Run.
+	Addr string
+	// DBPath is the SQLite database file, or ":memory:".
+	DBPath string
+
+	// UnloqAPIKey and UnloqWidgetKey select the real UNLOQ API; when both
+	// are empty the simulator is embedded at /_unloq instead.
+	UnloqAPIKey    string
+	UnloqWidgetKey string
+	// UnloqAPIURL overrides the real API base URL (default unloq.DefaultBaseURL).
+	UnloqAPIURL string
+
+	// SimAPIKey is the embedded simulator's API key (default "sim-api-key").
+	SimAPIKey string
+	// SimApprovalTimeout is how long the simulated phone waits for a person
+	// (default 60 s, so a human has time to click).
+	SimApprovalTimeout time.Duration
+	// SelfURL is the base URL under which the app reaches itself (and so its
+	// embedded simulator) over loopback, e.g. "http://127.0.0.1:8080". Needed
+	// only in simulator mode.
+	SelfURL string
+
+	// DevCookies drops the Secure flag from the session cookie so that the
+	// demo works on plain http://127.0.0.1. Development only.
+	DevCookies bool
+	// SessionHashKey (≥ 32 bytes) and SessionBlockKey (16, 24 or 32 bytes)
+	// sign and encrypt the session cookie. Both nil: random keys, so
+	// sessions reset on restart.
+	SessionHashKey  []byte
+	SessionBlockKey []byte
+
+	// DemoEmail and DemoPassword are the seeded demo account; empty DemoEmail
+	// seeds nothing.
+	DemoEmail    string
+	DemoPassword string
+
+	// BcryptCost is the password hashing cost (0 = bcrypt.DefaultCost).
+	// Tests lower it.
+	BcryptCost int
+
+	// Logger receives the application's and the libraries' logs; nil
+	// discards them.
+	Logger *slog.Logger
+}
+
+// Simulated reports whether the configuration uses the embedded simulator.
+func (c Config) Simulated() bool {
+	return c.UnloqAPIKey == "" && c.UnloqWidgetKey == ""
+}
+
+// CookieMode describes the session cookie setting for the start banner.
+func (c Config) CookieMode() string {
+	if c.DevCookies {
+		return "development (Secure flag off, for plain http://127.0.0.1 only)"
+	}
+	return "secure (Secure flag on; the browser sends the cookie over HTTPS only)"
+}
+
+// withDefaults returns c with empty fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.DBPath == "" {
+		c.DBPath = DefaultDBPath
+	}
+	if c.SimAPIKey == "" {
+		c.SimAPIKey = DefaultSimAPIKey
+	}
+	if c.SimApprovalTimeout <= 0 {
+		c.SimApprovalTimeout = DefaultSimApprovalTimeout
+	}
+	if c.UnloqAPIURL == "" {
+		c.UnloqAPIURL = unloq.DefaultBaseURL
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// validate checks a configuration that already has its defaults.
+func (c Config) validate() error {
+	if (c.UnloqAPIKey == "") != (c.UnloqWidgetKey == "") {
+		return fmt.Errorf("demo: config: set both %s and %s to use the real UNLOQ API, or neither to use the simulator", EnvAPIKey, EnvWidgetKey)
+	}
+	if c.Simulated() {
+		u, err := url.Parse(c.SelfURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("demo: config: SelfURL %q must be the app's own absolute http(s) base URL", c.SelfURL)
+		}
+	}
+	if (c.SessionHashKey == nil) != (c.SessionBlockKey == nil) {
+		return fmt.Errorf("demo: config: set both %s and %s, or neither", EnvSessionHashKey, EnvSessionBlockKey)
+	}
+	if c.DemoEmail != "" && len(c.DemoPassword) < minPasswordLen {
+		return fmt.Errorf("demo: config: the demo password must have at least %d characters", minPasswordLen)
+	}
+	return nil
+}
+
+// ParseConfig reads the command line (without the program name) and the
+// environment (through getenv) into a Config. Usage and flag errors go to
+// output; -h returns flag.ErrHelp.
+func ParseConfig(args []string, getenv func(string) string, output io.Writer) (Config, error) {
+	cfg := Config{
+		SimAPIKey:      getenv(EnvSimAPIKey),
+		UnloqAPIKey:    getenv(EnvAPIKey),
+		UnloqWidgetKey: getenv(EnvWidgetKey),
+		UnloqAPIURL:    getenv(EnvAPIURL),
+		DemoEmail:      DefaultDemoEmail,
+		DemoPassword:   DefaultDemoPassword,
+	}
+	fs := flag.NewFlagSet("example-app", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.Usage = func() {
+		fmt.Fprintf(output, "Usage: go run ./example-app [flags]\n\n"+
+			"The unloq2fa demo: a web app with password login plus UNLOQ two-step verification.\n"+
+			"Without %s/%s it embeds the UNLOQ simulator at %s.\n\nFlags:\n",
+			EnvAPIKey, EnvWidgetKey, SimulatorPrefix)
+		fs.PrintDefaults()
+		fmt.Fprintf(output, "\nEnvironment: %s, %s, %s, %s, %s, %s (hex)\n",
+			EnvAPIKey, EnvWidgetKey, EnvAPIURL, EnvSimAPIKey, EnvSessionHashKey, EnvSessionBlockKey)
+	}
+	fs.StringVar(&cfg.Addr, "addr", DefaultAddr, "listen address")
+	fs.StringVar(&cfg.DBPath, "db", DefaultDBPath, `SQLite database file (":memory:" for a throw-away database)`)
+	fs.DurationVar(&cfg.SimApprovalTimeout, "approval-timeout", DefaultSimApprovalTimeout, "how long the simulated phone waits for an answer")
+	// Development cookies are on by default only with the embedded
+	// simulator: with the real UNLOQ API the app is secure by default.
+	fs.BoolVar(&cfg.DevCookies, "dev-cookies", cfg.Simulated(), "development cookies: no Secure flag, so sessions work on plain http://127.0.0.1")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return Config{}, fmt.Errorf("demo: unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	var err error
+	if cfg.SessionHashKey, err = hexKey(EnvSessionHashKey, getenv(EnvSessionHashKey)); err != nil {
+		return Config{}, err
+	}
+	if cfg.SessionBlockKey, err = hexKey(EnvSessionBlockKey, getenv(EnvSessionBlockKey)); err != nil {
+		return Config{}, err
+	}
+	cfg = cfg.withDefaults()
+	if cfg.Simulated() {
+		// Run replaces this with the listener's real address.
+		cfg.SelfURL = "http://" + cfg.Addr
+	}
+	if err := cfg.validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// hexKey decodes an optional hex-encoded key from the environment.
+func hexKey(name, value string) ([]byte, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return nil, nil
+	}
+	b, err := hex.DecodeString(value)
+	if err != nil {
+		return nil, errors.New("demo: config: " + name + " is not valid hex")
+	}
+	return b, nil
+}

@@ -1,0 +1,121 @@
+package demo
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+)
+
+func TestNewServerSetsEveryTimeout(t *testing.T) {
+	srv := NewServer(http.NotFoundHandler(), nil)
+	assert.Positive(t, srv.ReadHeaderTimeout)
+	assert.Positive(t, srv.ReadTimeout)
+	assert.GreaterOrEqual(t, srv.WriteTimeout, DefaultSimApprovalTimeout+15*time.Second,
+		"a blocking push must fit in the write timeout")
+	assert.Positive(t, srv.IdleTimeout)
+	assert.Positive(t, srv.MaxHeaderBytes)
+}
+
+func TestLoopbackAddr(t *testing.T) {
+	tests := []struct {
+		addr net.Addr
+		want string
+	}{
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8080}, "127.0.0.1:8080"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 8080}, "127.0.0.1:8080"},
+		{&net.TCPAddr{Port: 9000}, "127.0.0.1:9000"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}, "[::1]:8080"},
+		{&net.TCPAddr{IP: net.ParseIP("192.0.2.7"), Port: 1}, "192.0.2.7:1"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, loopbackAddr(tt.addr), tt.addr.String())
+	}
+}
+
+// bannerWriter collects Run's output and signals once the banner is out.
+type bannerWriter struct {
+	mu    sync.Mutex
+	buf   strings.Builder
+	ready chan struct{}
+	once  sync.Once
+}
+
+func (b *bannerWriter) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Write(p)
+	if strings.Contains(b.buf.String(), "Ctrl+C") {
+		b.once.Do(func() { close(b.ready) })
+	}
+	return len(p), nil
+}
+
+func (b *bannerWriter) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestRunServesAndShutsDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &bannerWriter{ready: make(chan struct{})}
+	cfg := Config{
+		Addr: "127.0.0.1:0", DBPath: ":memory:", DevCookies: true,
+		DemoEmail: DefaultDemoEmail, DemoPassword: DefaultDemoPassword, BcryptCost: bcrypt.MinCost,
+	}
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, cfg, out) }()
+
+	select {
+	case <-out.ready:
+	case err := <-done:
+		t.Fatalf("Run returned early: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no start banner")
+	}
+	banner := out.String()
+	m := regexp.MustCompile(`App:\s+(http://127\.0\.0\.1:\d+)/`).FindStringSubmatch(banner)
+	require.NotNil(t, m, banner)
+	base := m[1]
+	for _, want := range []string{
+		base + "/_unloq/device", DefaultDemoEmail, DefaultDemoPassword, "development", "sessions reset on restart",
+	} {
+		assert.Contains(t, banner, want)
+	}
+
+	for _, path := range []string{"/", "/login", "/signup", "/_unloq/device"} {
+		resp, err := http.Get(base + path)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(shutdownTimeout + 5*time.Second):
+		t.Fatal("Run did not shut down")
+	}
+	_, err := http.Get(base + "/")
+	assert.Error(t, err, "the listener is closed after shutdown")
+}
+
+func TestRunRefusesApprovalTimeoutLongerThanWriteTimeout(t *testing.T) {
+	cfg := Config{Addr: "127.0.0.1:0", DBPath: ":memory:", SimApprovalTimeout: writeTimeout}
+	err := Run(context.Background(), cfg, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "approval timeout")
+}
