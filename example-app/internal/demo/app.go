@@ -271,4 +271,3 @@ func (a *App) logStart(log *slog.Logger) {
 		"db", a.cfg.DBPath,
 	)
 }
-
