@@ -148,6 +148,39 @@ func TestCustomExemptions(t *testing.T) {
 	assert.Equal(t, http.StatusFound, do(h, "GET", "/uauth/login", c, "").Code)
 }
 
+// TestExemptionSet: rules for the same path merge; unusual methods and long
+// paths match exactly too.
+func TestExemptionSet(t *testing.T) {
+	e := newEnv(t)
+	c := e.cookie(t, "u1", true)
+	long := "/" + strings.Repeat("a", 70) + "/callback"
+	h := e.middleware(t, middleware.WithExemptions(
+		middleware.Exemption{Method: "GET", Path: "/dav"},
+		middleware.Exemption{Method: "PROPFIND", Path: "/dav"},
+		middleware.Exemption{Method: "PROPFIND", Path: "/dav"},
+		middleware.Exemption{Method: "POST", Path: long},
+	)).Wrap(app())
+	tests := []struct {
+		method, path string
+		exempt       bool
+	}{
+		{"GET", "/dav", true},
+		{"PROPFIND", "/dav", true},
+		{"PROPPATCH", "/dav", false},
+		{"PUT", "/dav", false},
+		{"HEAD", "/dav", false},
+		{"POST", long, true},
+		{"GET", long, false},
+		{"POST", long + "x", false},
+		{"POST", long[:len(long)-1], false},
+		{"POST", "/" + strings.Repeat("b", 70) + "/callback", false},
+	}
+	for _, tt := range tests {
+		rec := do(h, tt.method, tt.path, c, "")
+		assert.Equal(t, tt.exempt, rec.Header().Get("X-App") == "reached", "%s %s", tt.method, tt.path)
+	}
+}
+
 func TestNewValidation(t *testing.T) {
 	e := newEnv(t)
 	tests := []struct {

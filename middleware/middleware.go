@@ -15,7 +15,7 @@ type Middleware struct {
 	sm          *session.Manager
 	twoStepPath string
 	loginPath   string
-	exemptions  []Exemption
+	exemptions  exemptSet
 	isAPI       func(*http.Request) bool
 	logger      *slog.Logger // nil: silent
 
@@ -48,7 +48,7 @@ func New(sm *session.Manager, opts ...Option) (*Middleware, error) {
 		sm:          sm,
 		twoStepPath: c.twoStepPath,
 		loginPath:   c.loginPath,
-		exemptions:  c.exemptions,
+		exemptions:  compileExemptions(c.exemptions),
 		isAPI:       c.isAPI,
 		logger:      c.logger,
 		toTwoStep:   newRefusal(ReasonPending, c.twoStepPath),
