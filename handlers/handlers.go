@@ -126,17 +126,23 @@ func (h *Handlers) Mode() Mode { return h.cfg.mode }
 //	POST {Enable}          GET  {Enable}/status
 //	POST {Disable}
 //
-// (GET patterns also match HEAD; the callback refuses HEAD.) Other methods
-// get 405 with an Allow header from the mux.
+// (GET patterns also match HEAD; the callback refuses HEAD.) It also
+// mounts each path without a method, so that any other method reaches the
+// handler, which answers 405 with an Allow header, the security headers
+// and, for API clients, JSON. Register panics, like http.ServeMux.Handle,
+// if mux already has one of these patterns.
 func (h *Handlers) Register(mux *http.ServeMux) {
 	p := h.cfg.paths
-	ts := h.TwoStep()
+	ts, cb, en, st, dis := h.TwoStep(), h.Callback(), h.Enable(), h.EnableStatus(), h.Disable()
 	mux.Handle("GET "+p.TwoStep, ts)
 	mux.Handle("POST "+p.TwoStep, ts)
-	mux.Handle("GET "+p.Callback, h.Callback())
-	mux.Handle("POST "+p.Enable, h.Enable())
-	mux.Handle("GET "+p.EnableStatus(), h.EnableStatus())
-	mux.Handle("POST "+p.Disable, h.Disable())
+	mux.Handle("GET "+p.Callback, cb)
+	mux.Handle("POST "+p.Enable, en)
+	mux.Handle("GET "+p.EnableStatus(), st)
+	mux.Handle("POST "+p.Disable, dis)
+	for path, hd := range map[string]http.Handler{p.TwoStep: ts, p.Callback: cb, p.Enable: en, p.EnableStatus(): st, p.Disable: dis} {
+		mux.Handle(path, hd)
+	}
 }
 
 func (h *Handlers) pushEnabled() bool   { return h.cfg.mode == ModePush || h.cfg.mode == ModeBoth }

@@ -15,16 +15,17 @@ const maxNextLen = 2048
 // ASCII, with an optional query and fragment ("/dashboard?tab=2#top").
 // Refused: the empty string, absolute URLs ("https://evil.com",
 // "javascript:..."), scheme-relative URLs ("//evil.com"), "/\evil.com", any
-// backslash, control character, space or non-ASCII byte, and encoded forms
-// of the same ("/%2F%2Fevil.com", "/%5Cevil.com", "%2F%2F..."), checked after
-// up to three rounds of percent-decoding.
+// backslash, control character, raw space or non-ASCII byte, malformed
+// percent-escapes, and encoded forms of the same ("/%2F%2Fevil.com",
+// "/%5Cevil.com", "/%0d%0a"), checked after each of up to three rounds of
+// percent-decoding.
 func SafeNext(next string) (string, bool) {
 	if next == "" || len(next) > maxNextLen {
 		return "", false
 	}
 	s := next
 	for round := 0; ; round++ {
-		if !safePathForm(s) {
+		if !safePathForm(s, round == 0) {
 			return "", false
 		}
 		if round == 3 || !strings.Contains(s, "%") {
@@ -49,8 +50,9 @@ func SafeNext(next string) (string, bool) {
 	return next, true
 }
 
-// safePathForm checks one (possibly decoded) form of a next value.
-func safePathForm(s string) bool {
+// safePathForm checks one form of a next value: the raw form (strict: only
+// printable ASCII without spaces) or a decoded one (no control characters).
+func safePathForm(s string, raw bool) bool {
 	if len(s) == 0 || s[0] != '/' {
 		return false
 	}
@@ -59,7 +61,7 @@ func safePathForm(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c <= 0x20 || c >= 0x7f || c == '\\' {
+		if c < 0x20 || c == 0x7f || c == '\\' || (raw && (c == ' ' || c > 0x7f)) {
 			return false
 		}
 	}
