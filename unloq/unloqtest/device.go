@@ -136,7 +136,7 @@ main { padding:14px; }
 h2 { font-size:12px; text-transform:uppercase; letter-spacing:.8px; color:var(--muted); margin:18px 4px 8px; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:14px; padding:14px; margin-bottom:10px; }
 .card .title { font-weight:600; font-size:16px; }
-.meta { color:var(--muted); font-size:12px; margin-top:4px; word-break:break-all; }
+.meta { color:var(--muted); font-size:12px; margin-top:4px; overflow-wrap:anywhere; }
 .msg { margin-top:6px; }
 .row { display:flex; gap:8px; margin-top:12px; }
 form { margin:0; }

@@ -296,8 +296,18 @@ const loginJS = `/* UNLOQ login widget (unloq2fa simulator) */
   button.addEventListener("click", login);
   if (input) { input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); login(); } }); }
 
-  if (initName && typeof window[initName] === "function") {
-    try { window[initName](U); } catch (e) { if (window.console) { console.error(e); } }
+  // data-unloq-init names a global function called once the widget is
+  // ready; it may be defined by a script after this one, so wait for the
+  // document to be parsed.
+  function runInit() {
+    if (initName && typeof window[initName] === "function") {
+      try { window[initName](U); } catch (e) { if (window.console) { console.error(e); } }
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", runInit);
+  } else {
+    setTimeout(runInit, 0);
   }
 })();
 `

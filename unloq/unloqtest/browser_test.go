@@ -1,0 +1,155 @@
+package unloqtest_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/unloq2fa/unloq2fa/unloq"
+	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
+)
+
+// browser starts headless Chromium, or skips (fails when CI=true) if it is
+// not installed.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Chromium is not installed (apt-get install chromium)")
+		}
+		t.Skip("Chromium is not installed; skipping the browser test")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-dev-shm-usage", true))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	require.NoError(t, chromedp.Do(bctx)) // start the browser, with no timeout
+	tctx, cancelT := context.WithTimeout(bctx, 60*time.Second)
+	t.Cleanup(cancelT)
+	return tctx
+}
+
+// TestWidgetInBrowser loads login.js from the simulator into a page of
+// another origin (the "app"), clicks "Log in with UNLOQ", approves on the
+// simulated phone page in a second tab, and checks that the browser lands
+// on the app's login URL with a token the app can exchange.
+func TestWidgetInBrowser(t *testing.T) {
+	bctx := browser(t)
+	srv := unloqtest.NewServer(t, unloqtest.WithApprovalTimeout(20*time.Second), unloqtest.WithLoginURL("/uauth/login"))
+	c := srv.Client(t)
+	enrollScanned(t, srv, c, alice)
+
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch r.URL.Path {
+		case "/login/two-step":
+			fmt.Fprintf(w, `<!doctype html><html><body><h1>Two-step</h1>
+<script type="text/javascript" src="%s/login.js" data-unloq-theme="dark" data-unloq-key="%s" data-unloq-email="%s" data-unloq-init="widgetReady"></script>
+<script>function widgetReady(U) { document.body.setAttribute("data-init", typeof U.onLogin); }</script>
+</body></html>`, srv.URL, srv.Sim.WidgetKey(), alice)
+		case "/spa":
+			fmt.Fprintf(w, `<!doctype html><html><body><div id="out"></div>
+<script src="%s/login.js" data-unloq-key="%s"></script>
+<script>UNLOQ.onLogin(function (d) { document.getElementById("out").textContent = "token:" + d.token; });</script>
+</body></html>`, srv.URL, srv.Sim.WidgetKey())
+		case "/uauth/login":
+			td, err := c.Token(r.Context(), unloq.TokenRequest{Token: r.URL.Query().Get("token"), SID: "browser"})
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusForbidden)
+				return
+			}
+			fmt.Fprintf(w, `<!doctype html><html><body><p id="welcome">Welcome %s</p></body></html>`, html.EscapeString(td.Email))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer app.Close()
+
+	// Tab 1: the app's two-step page with the widget.
+	require.NoError(t, chromedp.Do(bctx,
+		chromedp.Navigate(app.URL+"/login/two-step"),
+		chromedp.WaitVisible(chromedp.CSS(`.unloq-w button`)),
+	))
+	theme, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS(`.unloq-w`), "class"))
+	require.NoError(t, err)
+	assert.Contains(t, theme.Value, "unloq-dark")
+	initType, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS(`body`), "data-init"))
+	require.NoError(t, err)
+	assert.Equal(t, "function", initType.Value, "data-unloq-init was called with window.UNLOQ")
+	label, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`.unloq-w button`)))
+	require.NoError(t, err)
+	assert.Equal(t, "Log in with UNLOQ", label)
+	require.NoError(t, chromedp.Do(bctx, chromedp.Click(chromedp.CSS(`.unloq-w button`))))
+
+	// Tab 2: the simulated phone. Approve there.
+	a, err := srv.Sim.WaitForApproval(bctx, alice)
+	require.NoError(t, err)
+	phone, cancel := chromedp.NewContext(bctx)
+	defer cancel()
+	approveBtn := chromedp.CSS(`[data-approval="` + a.ID + `"] button.approve`)
+	require.NoError(t, chromedp.Do(phone,
+		chromedp.Navigate(srv.URL+"/device"),
+		chromedp.WaitVisible(approveBtn),
+		chromedp.Click(approveBtn),
+	))
+
+	// Tab 1 lands on the login URL, and the app exchanged the token.
+	require.NoError(t, chromedp.Do(bctx, chromedp.WaitVisible(chromedp.CSS(`#welcome`))))
+	welcome, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#welcome`)))
+	require.NoError(t, err)
+	assert.Equal(t, "Welcome "+alice, welcome)
+	loc, err := chromedp.Run(bctx, chromedp.Location())
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(loc, app.URL+"/uauth/login?token=AU"), loc)
+	got, err := srv.Sim.Approval(a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, unloqtest.StatusApproved, got.Status)
+
+	// The phone page refreshed by itself: the request is gone.
+	require.NoError(t, chromedp.Do(phone, chromedp.WaitNotPresent(chromedp.CSS(`[data-approval="`+a.ID+`"]`))))
+
+	// A denial is shown in the widget; onLogin callbacks replace the redirect.
+	require.NoError(t, srv.Sim.SetBehavior(alice, unloqtest.BehaviorDeny))
+	require.NoError(t, chromedp.Do(bctx,
+		chromedp.Navigate(app.URL+"/spa"),
+		chromedp.WaitVisible(chromedp.CSS(`.unloq-w input`)),
+		chromedp.SendKeys(chromedp.CSS(`.unloq-w input`), alice),
+		chromedp.Click(chromedp.CSS(`.unloq-w button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.unloq-status.err`)),
+	))
+	status, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`.unloq-status`)))
+	require.NoError(t, err)
+	assert.Equal(t, "The login was denied on your phone.", status)
+
+	require.NoError(t, srv.Sim.SetBehavior(alice, unloqtest.BehaviorApprove))
+	require.NoError(t, chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`.unloq-w button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.unloq-status.ok`)),
+	))
+	out, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#out`)))
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(out, "token:AU"), out)
+	loc, err = chromedp.Run(bctx, chromedp.Location())
+	require.NoError(t, err)
+	assert.Equal(t, app.URL+"/spa", loc, "no redirect when onLogin callbacks are registered")
+}
