@@ -18,6 +18,10 @@ import (
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
+// demoPushLimit is how many approval requests per user and minute the demo
+// allows.
+const demoPushLimit = 10
+
 // appName is what the UNLOQ app shows as the requester.
 const appName = "unloq2fa demo"
 
@@ -125,6 +129,10 @@ func (a *App) build(ctx context.Context) error {
 		handlers.WithWidgetKey(widgetKey),
 		handlers.WithWidgetScriptURL(a.widgetScript),
 		handlers.WithMode(handlers.ModeBoth),
+		// A person trying the demo (enable, log in, deny, OTP, disable)
+		// easily sends more than the default 5 requests a minute; 10 still
+		// stops a flood of pushes.
+		handlers.WithPushLimit(demoPushLimit, time.Minute),
 		handlers.WithAppName(appName),
 		handlers.WithLogger(log),
 	)
@@ -212,13 +220,12 @@ func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware) 
 	// GET|POST /login/two-step, GET /uauth/login, POST /settings/2fa/enable,
 	// POST /settings/2fa/disable (and the pairing status route).
 	h.Register(app)
-	app.HandleFunc("/", p.notFound)
 
 	root := http.NewServeMux()
 	if a.sim != nil {
 		root.Handle(SimulatorPrefix+"/", http.StripPrefix(SimulatorPrefix, a.sim))
 	}
-	root.Handle("/", securityHeaders(mw.Wrap(app)))
+	root.Handle("/", securityHeaders(mw.Wrap(p.withNotFoundPage(app))))
 	return root
 }
 

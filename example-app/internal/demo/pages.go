@@ -218,11 +218,43 @@ func (p *pages) verifiedView(w http.ResponseWriter, r *http.Request, title strin
 	return v, true
 }
 
-// notFound is the app's 404 page.
-func (p *pages) notFound(w http.ResponseWriter, r *http.Request) {
-	v := p.newView(r, "Page not found")
+// withNotFoundPage serves mux, replacing the mux's plain-text 404 with the
+// app's page. Its 405 answers (with their Allow header) stay as they are.
+func (p *pages) withNotFoundPage(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(&notFoundWriter{ResponseWriter: w, p: p, r: r}, r)
+	})
+}
+
+// notFoundWriter renders the app's 404 page in place of a 404 body.
+type notFoundWriter struct {
+	http.ResponseWriter
+	p        *pages
+	r        *http.Request
+	replaced bool
+}
+
+func (w *notFoundWriter) WriteHeader(code int) {
+	if code != http.StatusNotFound {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.replaced = true
+	v := w.p.newView(w.r, "Page not found")
 	v.Error = "There is no page at this address."
-	p.render.render(w, r, http.StatusNotFound, "error", v)
+	w.p.render.render(w.ResponseWriter, w.r, http.StatusNotFound, "error", v)
+}
+
+func (w *notFoundWriter) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil // the mux's plain-text body is dropped
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // fail logs err and shows a generic error page: no internals reach the browser.
