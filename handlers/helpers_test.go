@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -135,7 +136,8 @@ type envConfig struct {
 	hopts      []handlers.Option
 	simOpts    []unloqtest.Option
 	clientOpts []unloq.Option
-	client     *unloq.Client // replaces the simulator's client (stub tests)
+	hoptsFn    func(*env) []handlers.Option // options that need the simulator's URL
+	client     *unloq.Client                // replaces the simulator's client (stub tests)
 	fakeClock  bool
 	pendingTTL time.Duration
 }
@@ -147,6 +149,9 @@ func withHandlerOpts(o ...handlers.Option) envOption {
 }
 func withSimOpts(o ...unloqtest.Option) envOption {
 	return func(c *envConfig) { c.simOpts = append(c.simOpts, o...) }
+}
+func withHandlerOptsFn(f func(*env) []handlers.Option) envOption {
+	return func(c *envConfig) { c.hoptsFn = f }
 }
 func withClient(cl *unloq.Client) envOption { return func(c *envConfig) { c.client = cl } }
 func withFakeClock() envOption              { return func(c *envConfig) { c.fakeClock = true } }
@@ -225,7 +230,11 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		}
 	}
 
-	h, err := handlers.New(client, sm, e.users, append(hopts, cfg.hopts...)...)
+	hopts = append(hopts, cfg.hopts...)
+	if cfg.hoptsFn != nil {
+		hopts = append(hopts, cfg.hoptsFn(e)...)
+	}
+	h, err := handlers.New(client, sm, e.users, hopts...)
 	require.NoError(t, err)
 	e.h = h
 
@@ -236,8 +245,18 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 			http.Error(w, "login failed", http.StatusServiceUnavailable)
 		}
 	})
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = fmt.Fprintf(w, `<!doctype html><title>login</title><form method="post" action="/login">
+<input id="uid" name="user_id"><input type="hidden" name="next" value="%s"><button id="go">Log in</button></form>`,
+			html.EscapeString(r.URL.Query().Get("next")))
+	})
+	mux.HandleFunc("GET /dashboard", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `<!doctype html><title>dashboard</title><p id="welcome">welcome</p>`)
+	})
 	mux.HandleFunc("GET /settings", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, "settings")
+		_, _ = io.WriteString(w, `<!doctype html><title>settings</title><p id="settings">settings</p>
+<form method="post" action="/settings/2fa/enable"><button id="enable">Turn on</button></form>
+<form method="post" action="/settings/2fa/disable"><button id="disable">Turn off</button></form>`)
 	})
 	mux.HandleFunc("GET /_test/state", func(w http.ResponseWriter, r *http.Request) {
 		s, _ := sm.Load(r)
