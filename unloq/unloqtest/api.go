@@ -438,26 +438,36 @@ func (s *Simulator) handleToken(rp *responder, _ *http.Request, f fields) {
 		rp.fail(e)
 		return
 	}
+	res, e := s.exchangeToken(tok, sid, hasSID, duration)
+	if e != nil {
+		rp.fail(e)
+		return
+	}
+	rp.result(typeToken, res)
+}
+
+// exchangeToken consumes a one-time token and returns the user data.
+func (s *Simulator) exchangeToken(tok, sid string, hasSID bool, duration int64) (map[string]any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := s.tokens[tok]
 	if t == nil || t.used {
-		rp.fail(errTokenInvalid)
-		return
+		return nil, errTokenInvalid
 	}
 	if s.now().Sub(t.issued) > t.ttl {
-		rp.fail(errTokenExpired)
-		return
+		return nil, errTokenExpired
 	}
 	if hasSID {
 		if e := s.attachLocked(t.a, sid, duration); e != nil {
-			rp.fail(e)
-			return
+			return nil, e
 		}
 	}
 	t.used = true
 	res, err := s.userDataLocked(t.a)
-	s.writeApprovalResult(rp, typeToken, res, err)
+	if err != nil {
+		return nil, newErr(http.StatusInternalServerError, "SERVER.ERROR", "Could not build the result: "+err.Error())
+	}
+	return res, nil
 }
 
 func (s *Simulator) handleSession(rp *responder, _ *http.Request, f fields) {
@@ -474,7 +484,15 @@ func (s *Simulator) handleSession(rp *responder, _ *http.Request, f fields) {
 		rp.fail(e)
 		return
 	}
-	tok, aid := f.text("token"), f.text("approval_id")
+	if e := s.attachSession(f.text("token"), f.text("approval_id"), sid, duration); e != nil {
+		rp.fail(e)
+		return
+	}
+	rp.result(typeSession, map[string]any{})
+}
+
+// attachSession attaches sid to the approval of token or approvalID.
+func (s *Simulator) attachSession(tok, approvalID, sid string, duration int64) *apiError {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var a *approval
@@ -482,25 +500,18 @@ func (s *Simulator) handleSession(rp *responder, _ *http.Request, f fields) {
 	case tok != "":
 		t := s.tokens[tok]
 		if t == nil {
-			rp.fail(errTokenInvalid)
-			return
+			return errTokenInvalid
 		}
 		a = t.a
-	case aid != "":
-		a = s.approvals[aid]
+	case approvalID != "":
+		a = s.approvals[approvalID]
 		if a == nil {
-			rp.fail(newErr(http.StatusNotFound, "APPROVAL.NOT_FOUND", "No approval with that id."))
-			return
+			return newErr(http.StatusNotFound, "APPROVAL.NOT_FOUND", "No approval with that id.")
 		}
 	default:
-		rp.fail(badRequest("The field \"token\" or \"approval_id\" is required."))
-		return
+		return badRequest("The field \"token\" or \"approval_id\" is required.")
 	}
-	if e := s.attachLocked(a, sid, duration); e != nil {
-		rp.fail(e)
-		return
-	}
-	rp.result(typeSession, map[string]any{})
+	return s.attachLocked(a, sid, duration)
 }
 
 // handleDeviceToken is the /token/device stub (§4.7): it checks that a
@@ -531,27 +542,33 @@ func (s *Simulator) handleGenerateToken(rp *responder, _ *http.Request, f fields
 		rp.fail(badRequest("The field \"duration\" must be between 1 and 86400 seconds."))
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, e := s.lookupLocked(f)
+	res, e := s.generateToken(f, dt, time.Duration(dur)*time.Second)
 	if e != nil {
 		rp.fail(e)
 		return
 	}
-	if !p.enrolled() {
-		rp.fail(errNoDevice)
-		return
+	rp.result(typeGenerateToken, res)
+}
+
+// generateToken mints a temporary token for a valid device OTP.
+func (s *Simulator) generateToken(f fields, otp string, ttl time.Duration) (map[string]any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, e := s.lookupLocked(f)
+	if e != nil {
+		return nil, e
 	}
-	if !totpValid(p.device.secret, dt, s.now()) {
-		rp.fail(errTokenRequired)
-		return
+	if !p.enrolled() {
+		return nil, errNoDevice
+	}
+	if !totpValid(p.device.secret, otp, s.now()) {
+		return nil, errTokenRequired
 	}
 	a := &approval{typ: TypeAuthentication, method: string(unloq.MethodOTP), p: p, otpUsed: true,
 		title: "Temporary token", message: "Generated with the device token", tokenType: "AUTHENTICATE"}
 	s.newApprovalLocked(a, false)
 	s.approvedLocked(a)
-	tok := s.mintLocked(a, time.Duration(dur)*time.Second)
-	rp.result(typeGenerateToken, map[string]any{"unloq_id": p.unloqID(), "token": tok})
+	return map[string]any{"unloq_id": p.unloqID(), "token": s.mintLocked(a, ttl)}, nil
 }
 
 // --- authorisation and encryption ------------------------------------------
