@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/unloq2fa/unloq2fa/handlers"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
@@ -69,4 +71,17 @@ func TestCallbackJSON(t *testing.T) {
 	r = b.do(http.MethodGet, "/uauth/login?token="+e.token(alice), nil, js)
 	assert.Equal(t, http.StatusOK, r.code)
 	assert.JSONEq(t, `{"state":"verified","redirect":"/x"}`, r.body)
+}
+
+func TestPendingWindowCheckedWithHandlersClockToo(t *testing.T) {
+	// The session Manager's clock says the login is fresh; the handlers'
+	// clock says the window has passed: the handlers refuse.
+	e := newEnv(t, withHandlerOpts(handlers.WithClock(func() time.Time { return time.Now().Add(11 * time.Minute) })))
+	b := e.browser()
+	b.login("1", "/x")
+	require.Equal(t, "pending", b.state().State)
+	r := b.get("/uauth/login?token=" + e.token(alice))
+	assert.Equal(t, http.StatusUnauthorized, r.code)
+	assert.Contains(t, r.body, `data-code="pending_expired"`)
+	assert.Zero(t, e.countRequests("/v1/token"))
 }
