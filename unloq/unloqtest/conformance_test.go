@@ -32,7 +32,7 @@ func TestConformance(t *testing.T) {
 	const (
 		email = "u1@example.test"
 		ip    = "203.0.113.5"
-		T     = 300 * time.Millisecond // approval timeout
+		T     = 500 * time.Millisecond // approval timeout
 	)
 	clock := unloqtest.NewFakeClock(time.Now())
 	srv := unloqtest.NewTLSServer(t,
@@ -281,7 +281,7 @@ func TestConformance(t *testing.T) {
 		go func() {
 			a, err := ps.Sim.WaitForApproval(ctx(t), email)
 			if err == nil {
-				time.Sleep(80 * time.Millisecond)
+				time.Sleep(150 * time.Millisecond)
 				_ = ps.Sim.Approve(a.ID)
 			}
 		}()

@@ -149,6 +149,10 @@ func (s *Simulator) ctlFaults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ft := Fault{Path: f.text("path"), Mode: strings.ToLower(f.text("mode"))}
+	// Accept the path as the caller sees it, with the mount prefix.
+	if pre := mountPrefix(r); pre != "" && strings.HasPrefix(ft.Path, pre+"/") {
+		ft.Path = strings.TrimPrefix(ft.Path, pre)
+	}
 	if !strings.HasPrefix(ft.Path, "/") {
 		controlError(w, http.StatusBadRequest, "\"path\" must start with / (e.g. \"/v1/token\")")
 		return

@@ -250,6 +250,14 @@ func TestPrefixMount(t *testing.T) {
 			resp.Body.Close()
 			assert.True(t, strings.HasPrefix(env.Result.QRURL, "https://sim.example/_unloq/qr/"), env.Result.QRURL)
 
+			// Faults may name the path with or without the prefix.
+			for _, p := range []string{"/_unloq/v1/enrolled", "/v1/enrolled"} {
+				resp, body := post(t, http.DefaultClient, hs.URL+"/_unloq/_control/faults", "application/json", `{"path":"`+p+`","mode":"error500"}`)
+				require.Equal(t, http.StatusCreated, resp.StatusCode, body)
+				_, err = c.Enrolled(ctx(t), alice)
+				assert.Equal(t, http.StatusInternalServerError, apiErr(t, err).HTTPStatus, p)
+			}
+
 			resp, _ = get(t, http.DefaultClient, hs.URL+"/elsewhere")
 			assert.Equal(t, http.StatusTeapot, resp.StatusCode)
 		})
