@@ -129,6 +129,8 @@ func (a *App) build(ctx context.Context) error {
 		handlers.WithWidgetKey(widgetKey),
 		handlers.WithWidgetScriptURL(a.widgetScript),
 		handlers.WithMode(handlers.ModeBoth),
+		// Without a next, a finished login lands on the dashboard.
+		handlers.WithPaths(handlers.Paths{AfterLogin: "/dashboard"}),
 		// A person trying the demo (enable, log in, deny, OTP, disable)
 		// easily sends more than the default 5 requests a minute; 10 still
 		// stops a flood of pushes.
