@@ -128,6 +128,22 @@ func TestWidgetInBrowser(t *testing.T) {
 	// The phone page refreshed by itself: the request is gone.
 	require.NoError(t, chromedp.Do(phone, chromedp.WaitNotPresent(chromedp.CSS(`[data-approval="`+a.ID+`"]`))))
 
+	// A new pairing appears on the open phone page by itself; Scan pairs it.
+	const bob = "bob@example.test"
+	_, err = c.Enroll(bctx, unloq.EnrollRequest{Email: bob})
+	require.NoError(t, err)
+	scanBtn := chromedp.CSS(`[data-pairing] button.scan`)
+	require.NoError(t, chromedp.Do(phone, chromedp.WaitVisible(scanBtn), chromedp.Click(scanBtn),
+		chromedp.WaitNotPresent(chromedp.CSS(`[data-pairing]`))))
+	ok, err := c.Enrolled(bctx, bob)
+	require.NoError(t, err)
+	assert.True(t, ok, "Scan in the browser paired the device")
+	otpText, err := chromedp.Run(phone, chromedp.Text(chromedp.CSS(`[data-profile="`+bob+`"] .otp`)))
+	require.NoError(t, err)
+	otp, err := srv.Sim.OTP(bob)
+	require.NoError(t, err)
+	assert.Equal(t, otp, otpText)
+
 	// A denial is shown in the widget; onLogin callbacks replace the redirect.
 	require.NoError(t, srv.Sim.SetBehavior(alice, unloqtest.BehaviorDeny))
 	require.NoError(t, chromedp.Do(bctx,

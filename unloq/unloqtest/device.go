@@ -188,6 +188,9 @@ select { font:inherit; font-size:13px; padding:4px 6px; border-radius:8px; borde
     if (e.target.matches("select[data-autosubmit]")) { send(e.target.form); e.target.blur(); }
   });
   setInterval(function () { refresh(false); }, 1500);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) { refresh(false); } });
+  window.addEventListener("focus", function () { refresh(false); });
+  window.addEventListener("pageshow", function () { refresh(false); });
 })();
 </script>
 </body>
