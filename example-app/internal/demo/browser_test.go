@@ -235,9 +235,6 @@ func (w *webTest) logIn(email, password string) {
 // the widget; (b) log in with a push, deny, fall back to the one-time code;
 // (c) turn two-step off.
 func TestBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser tests are not short")
-	}
 	w := newWebTest(t)
 	const email, password = "carol@example.com", "carol-password"
 	approve := `[data-approval] button.approve`

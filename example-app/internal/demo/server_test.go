@@ -5,6 +5,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -118,4 +121,87 @@ func TestRunRefusesApprovalTimeoutLongerThanWriteTimeout(t *testing.T) {
 	err := Run(context.Background(), cfg, io.Discard)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "approval timeout")
+}
+
+// TestRunShutdownEndsWaitingPush checks the graceful shutdown while a push
+// waits on the simulated phone: the simulator answers it at once, the
+// browser gets a page, and Run returns well within the shutdown deadline.
+func TestRunShutdownEndsWaitingPush(t *testing.T) {
+	const email, password = "bob@example.com", "bob-password"
+	dbPath := filepath.Join(t.TempDir(), "demo.db")
+	// An account with two-step on, prepared before the app starts.
+	db, err := openDB(context.Background(), dbPath)
+	require.NoError(t, err)
+	users, err := newUsers(db, bcrypt.MinCost)
+	require.NoError(t, err)
+	_, err = users.Create(context.Background(), email, password)
+	require.NoError(t, err)
+	_, err = db.Exec(`UPDATE users SET second_factor = 'UNLOQ' WHERE email = ?`, email)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &bannerWriter{ready: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{Addr: "127.0.0.1:0", DBPath: dbPath, DevCookies: true, BcryptCost: bcrypt.MinCost}, out)
+	}()
+	select {
+	case <-out.ready:
+	case err := <-done:
+		t.Fatalf("Run returned early: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no start banner")
+	}
+	m := regexp.MustCompile(`App:\s+(http://127\.0\.0\.1:\d+)/`).FindStringSubmatch(out.String())
+	require.NotNil(t, m)
+	base := m[1]
+
+	// Pair bob's simulated phone through the simulator's API and control API.
+	req, err := http.NewRequest(http.MethodPost, base+"/_unloq/v1/enroll", strings.NewReader(`{"email":"`+email+`"}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+DefaultSimAPIKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, err = http.Post(base+"/_unloq/_control/profiles/"+email+"/scan", "application/json", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+
+	b := &browser{t: t, base: base, c: &http.Client{Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	b.c.Jar = jar
+	p := b.post("/login", url.Values{"email": {email}, "password": {password}})
+	require.Equal(t, http.StatusSeeOther, p.Status)
+	require.Equal(t, "/login/two-step", p.Location)
+
+	push := b.postAsync("/login/two-step", nil)
+	// Wait until the push is on the phone, then stop the server.
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/_unloq/_control/approvals?status=pending&email=" + email)
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(body), `"id"`)
+	}, 10*time.Second, 50*time.Millisecond)
+	start := time.Now()
+	cancel()
+
+	p = b.wait(push)
+	assert.GreaterOrEqual(t, p.Status, 500, "the waiting push ends with an error page")
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(shutdownTimeout + 5*time.Second):
+		t.Fatal("Run did not shut down")
+	}
+	assert.Less(t, time.Since(start), shutdownTimeout, "no need to wait for the deadline")
 }
