@@ -54,7 +54,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		// The app calls its embedded simulator through this listener.
 		cfg.SelfURL = self
 	}
-	if cfg.SimApprovalTimeout+15*time.Second > writeTimeout {
+	if cfg.Simulated() && cfg.SimApprovalTimeout+15*time.Second > writeTimeout {
 		return fmt.Errorf("demo: approval timeout %s too long: a push must finish within the server's %s write timeout", cfg.SimApprovalTimeout, writeTimeout)
 	}
 	app, err := New(ctx, cfg)
