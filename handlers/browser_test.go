@@ -2,8 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,36 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unloq2fa/unloq2fa/handlers"
+	"github.com/unloq2fa/unloq2fa/internal/browsertest"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
 // chromium starts headless Chromium, or skips (fails when CI=true) if it is
-// not installed.
+// not installed. Its steps share one 60 s timeout.
 func chromium(t *testing.T) context.Context {
 	t.Helper()
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("Chromium is not installed")
-		}
-		t.Skip("Chromium is not installed; skipping the browser test")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-dev-shm-usage", true))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	bctx, cancelB := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelB(); cancelA() })
-	require.NoError(t, chromedp.Do(bctx)) // start the browser, with no timeout
-	tctx, cancelT := context.WithTimeout(bctx, 60*time.Second)
-	t.Cleanup(cancelT)
+	tctx, cancel := context.WithTimeout(browsertest.NewContext(t, context.Background()), 60*time.Second)
+	t.Cleanup(cancel)
 	return tctx
 }
 

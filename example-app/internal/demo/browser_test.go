@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/unloq2fa/unloq2fa/internal/browsertest"
 	"github.com/unloq2fa/unloq2fa/store"
 )
 
@@ -23,20 +23,6 @@ const (
 	browserSuiteTimeout = 110 * time.Second
 	browserStepTimeout  = 30 * time.Second
 )
-
-// findChromium returns the browser to drive: $CHROME_PATH, else chromium,
-// chromium-browser or google-chrome from $PATH.
-func findChromium() string {
-	if p := os.Getenv("CHROME_PATH"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // webTest drives headless Chromium against the demo app: a main tab for
 // the app and, once opened, a second tab with the simulated phone.
@@ -55,41 +41,9 @@ type webTest struct {
 
 func newWebTest(t *testing.T) *webTest {
 	t.Helper()
-	path := findChromium()
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Chromium found (set CHROME_PATH or install Debian's chromium: apt-get install -y chromium); CI=true, so the browser tests must run")
-		}
-		t.Skip("no Chromium found (set CHROME_PATH or apt-get install -y chromium): skipping the browser tests")
-	}
 	suite, cancelSuite := context.WithTimeout(context.Background(), browserSuiteTimeout)
 	t.Cleanup(cancelSuite)
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // tests often run as root in containers
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("disable-popup-blocking", true),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("use-mock-keychain", true),
-		chromedp.UserDataDir(t.TempDir()), // a fresh profile every run
-		chromedp.WindowSize(1200, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(suite, opts...)
-	main, cancelMain := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelMain(); cancelAlloc() })
-	require.NoError(t, chromedp.Do(main), "start Chromium at %s", path) // start the browser
+	main := browsertest.NewContext(t, suite, chromedp.WindowSize(1200, 900))
 
 	w := &webTest{t: t, root: t, app: newTestApp(t, nil), main: main, shotDir: os.Getenv("DEMO_SCREENSHOTS")}
 	w.failDir = os.Getenv("DEMO_FAILURE_DIR")
@@ -156,7 +110,7 @@ func (w *webTest) failure(step string) {
 		if tab == nil {
 			continue
 		}
-		w.save(tab, filepath.Join(w.failDir, name+"-"+tabName+".png"))
+		browsertest.Screenshot(w.t, tab, filepath.Join(w.failDir, name+"-"+tabName+".png"))
 	}
 }
 
@@ -169,24 +123,7 @@ func (w *webTest) shot(tab context.Context, name string) {
 		w.t.Logf("screenshots: %v", err)
 		return
 	}
-	w.save(tab, filepath.Join(w.shotDir, name+".png"))
-}
-
-func (w *webTest) save(tab context.Context, file string) {
-	// The failed step's context may be gone; give the screenshot its own.
-	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		w.t.Logf("screenshot %s: %v", file, err)
-		return
-	}
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		w.t.Logf("screenshot %s: %v", file, err)
-		return
-	}
-	abs, _ := filepath.Abs(file)
-	w.t.Logf("screenshot saved: %s", abs)
+	browsertest.Screenshot(w.t, tab, filepath.Join(w.shotDir, name+".png"))
 }
 
 // openPhone checks the header's "Open the simulated phone" link (a new
