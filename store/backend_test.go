@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite" // driver "sqlite"
 
+	"github.com/unloq2fa/unloq2fa/internal/testenv"
 	"github.com/unloq2fa/unloq2fa/store"
 )
 
@@ -86,12 +87,8 @@ func openSQLiteMemory(t testing.TB) *sql.DB {
 func openPostgres(t testing.TB) *sql.DB {
 	t.Helper()
 	dsn := os.Getenv(postgresDSNEnv)
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set but CI=true: CI must run the PostgreSQL tests (eval \"$(bash .ci/postgres.sh)\")", postgresDSNEnv)
-		}
-		t.Skipf("PostgreSQL tests skipped: set %s (e.g. eval \"$(bash .ci/postgres.sh)\") to run them", postgresDSNEnv)
-	}
+	testenv.Require(t, dsn != "",
+		"PostgreSQL tests: set "+postgresDSNEnv+` (e.g. eval "$(bash .ci/postgres.sh)") to run them`)
 	db, err := sql.Open("pgx", dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/unloq2fa/unloq2fa/internal/testenv"
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
@@ -28,13 +29,8 @@ const nodeClientDir = "nodeclient"
 func TestOfficialNodeClient(t *testing.T) {
 	node, err := exec.LookPath("node")
 	_, modErr := os.Stat(filepath.Join(nodeClientDir, "node_modules", "unloq", "package.json"))
-	if err != nil || modErr != nil {
-		msg := "node or the npm modules are missing: install Node.js and run `npm ci --prefix unloq/unloqtest/nodeclient`"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	testenv.Require(t, err == nil && modErr == nil,
+		"node or the npm modules are missing: install Node.js and run `npm ci --prefix unloq/unloqtest/nodeclient`")
 	tests := []struct {
 		name string
 		opts []unloqtest.Option
