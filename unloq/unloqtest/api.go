@@ -1,7 +1,6 @@
 package unloqtest
 
 import (
-	"crypto/rsa"
 	"crypto/subtle"
 	"fmt"
 	"net/http"
@@ -257,14 +256,10 @@ func (s *Simulator) handleAuthenticate(rp *responder, r *http.Request, f fields)
 		rp.fail(e)
 		return
 	}
-	var pub *rsa.PublicKey
-	if pk := f.text("public_key"); pk != "" {
-		k, err := parsePublicKey(pk)
-		if err != nil {
-			rp.fail(badRequest("The field \"public_key\" must be a PEM RSA public key."))
-			return
-		}
-		pub = k
+	pub, e := f.publicKey()
+	if e != nil {
+		rp.fail(e)
+		return
 	}
 	otp := f.text("token")
 	a := &approval{typ: TypeAuthentication, method: string(method), ip: f.text("ip"),
@@ -649,14 +644,10 @@ func (s *Simulator) handleEncryption(rp *responder, r *http.Request, f fields) {
 		rp.fail(e)
 		return
 	}
-	var pub *rsa.PublicKey
-	if pk := f.text("public_key"); pk != "" {
-		k, err := parsePublicKey(pk)
-		if err != nil {
-			rp.fail(badRequest("The field \"public_key\" must be a PEM RSA public key."))
-			return
-		}
-		pub = k
+	pub, e := f.publicKey()
+	if e != nil {
+		rp.fail(e)
+		return
 	}
 	msg := f.text("message")
 	if msg == "" {

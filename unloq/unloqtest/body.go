@@ -2,6 +2,7 @@ package unloqtest
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -191,4 +192,18 @@ func (f fields) object(k string) map[string]string {
 		return nil
 	}
 	return out
+}
+
+// publicKey returns the optional PEM RSA public key in "public_key" (nil
+// when the field is absent or empty).
+func (f fields) publicKey() (*rsa.PublicKey, *apiError) {
+	pk := f.text("public_key")
+	if pk == "" {
+		return nil, nil
+	}
+	k, err := parsePublicKey(pk)
+	if err != nil {
+		return nil, badRequest("The field \"public_key\" must be a PEM RSA public key.")
+	}
+	return k, nil
 }
