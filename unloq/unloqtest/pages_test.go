@@ -22,22 +22,19 @@ import (
 // get fetches a page without following redirects.
 func get(t *testing.T, hc *http.Client, u string, hdr ...string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx(t), http.MethodGet, u, nil)
-	require.NoError(t, err)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := hc.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return resp, string(b)
+	return send(t, hc, http.MethodGet, u, "", nil, hdr...)
 }
 
 func post(t *testing.T, hc *http.Client, u, ctype, body string, hdr ...string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx(t), http.MethodPost, u, strings.NewReader(body))
+	return send(t, hc, http.MethodPost, u, ctype, strings.NewReader(body), hdr...)
+}
+
+// send does one request, with the Content-Type ctype if not empty and the
+// header name/value pairs hdr, and returns the response and its body.
+func send(t *testing.T, hc *http.Client, method, u, ctype string, body io.Reader, hdr ...string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx(t), method, u, body)
 	require.NoError(t, err)
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
