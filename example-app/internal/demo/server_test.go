@@ -69,28 +69,34 @@ func (b *bannerWriter) String() string {
 	return b.buf.String()
 }
 
-func TestRunServesAndShutsDown(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+// startRun runs Run(ctx, cfg) in the background and waits for its start
+// banner. It returns the app's base URL, the banner, and the channel that
+// receives Run's result.
+func startRun(t *testing.T, ctx context.Context, cfg Config) (base, banner string, done <-chan error) {
+	t.Helper()
 	out := &bannerWriter{ready: make(chan struct{})}
-	cfg := Config{
-		Addr: "127.0.0.1:0", DBPath: ":memory:", DevCookies: true,
-		DemoEmail: DefaultDemoEmail, DemoPassword: DefaultDemoPassword, BcryptCost: bcrypt.MinCost,
-	}
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, cfg, out) }()
-
+	result := make(chan error, 1)
+	go func() { result <- Run(ctx, cfg, out) }()
 	select {
 	case <-out.ready:
-	case err := <-done:
+	case err := <-result:
 		t.Fatalf("Run returned early: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("no start banner")
 	}
-	banner := out.String()
+	banner = out.String()
 	m := regexp.MustCompile(`App:\s+(http://127\.0\.0\.1:\d+)/`).FindStringSubmatch(banner)
 	require.NotNil(t, m, banner)
-	base := m[1]
+	return m[1], banner, result
+}
+
+func TestRunServesAndShutsDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	base, banner, done := startRun(t, ctx, Config{
+		Addr: "127.0.0.1:0", DBPath: ":memory:", DevCookies: true,
+		DemoEmail: DefaultDemoEmail, DemoPassword: DefaultDemoPassword, BcryptCost: bcrypt.MinCost,
+	})
 	for _, want := range []string{
 		base + "/_unloq/device", DefaultDemoEmail, DefaultDemoPassword, "development", "sessions reset on restart",
 	} {
@@ -142,21 +148,7 @@ func TestRunShutdownEndsWaitingPush(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &bannerWriter{ready: make(chan struct{})}
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{Addr: "127.0.0.1:0", DBPath: dbPath, DevCookies: true, BcryptCost: bcrypt.MinCost}, out)
-	}()
-	select {
-	case <-out.ready:
-	case err := <-done:
-		t.Fatalf("Run returned early: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("no start banner")
-	}
-	m := regexp.MustCompile(`App:\s+(http://127\.0\.0\.1:\d+)/`).FindStringSubmatch(out.String())
-	require.NotNil(t, m)
-	base := m[1]
+	base, _, done := startRun(t, ctx, Config{Addr: "127.0.0.1:0", DBPath: dbPath, DevCookies: true, BcryptCost: bcrypt.MinCost})
 
 	// Pair bob's simulated phone through the simulator's API and control API.
 	req, err := http.NewRequest(http.MethodPost, base+"/_unloq/v1/enroll", strings.NewReader(`{"email":"`+email+`"}`))
