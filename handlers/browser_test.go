@@ -16,15 +16,6 @@ import (
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
-// chromium starts headless Chromium, or skips (fails when CI=true) if it is
-// not installed. Its steps share one 60 s timeout.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	tctx, cancel := context.WithTimeout(browsertest.NewContext(t, context.Background()), 60*time.Second)
-	t.Cleanup(cancel)
-	return tctx
-}
-
 func location(t *testing.T, ctx context.Context) string {
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	require.NoError(t, err)
@@ -34,7 +25,7 @@ func location(t *testing.T, ctx context.Context) string {
 // TestBrowserFlows drives the default pages in a real browser: a widget
 // login, a push login, and an enrollment whose QR page moves on by itself.
 func TestBrowserFlows(t *testing.T) {
-	ctx := chromium(t)
+	ctx := browsertest.Start(t, 60*time.Second) // skips without Chromium (fails under CI=true)
 	e := newEnv(t, withHandlerOptsFn(func(e *env) []handlers.Option {
 		return []handlers.Option{
 			handlers.WithWidgetKey(e.sim.Sim.WidgetKey()),

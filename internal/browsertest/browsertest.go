@@ -80,6 +80,16 @@ func NewContext(t testing.TB, parent context.Context, opts ...chromedp.ExecAlloc
 	return tab
 }
 
+// Start starts headless Chromium with [NewContext] (no deadline for the
+// start itself) and returns its first tab under timeout, which the test's
+// steps share. Both end with the test.
+func Start(t testing.TB, timeout time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(NewContext(t, context.Background()), timeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // Screenshot saves a full-page PNG of tab to file and logs where; it only
 // logs when that fails, so that it can run while a test fails.
 func Screenshot(t testing.TB, tab context.Context, file string) {

@@ -1,7 +1,6 @@
 package unloqtest_test
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"net/http"
@@ -19,21 +18,12 @@ import (
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
-// browser starts headless Chromium, or skips (fails when CI=true) if it is
-// not installed. Its steps share one 60 s timeout.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	tctx, cancel := context.WithTimeout(browsertest.NewContext(t, context.Background()), 60*time.Second)
-	t.Cleanup(cancel)
-	return tctx
-}
-
 // TestWidgetInBrowser loads login.js from the simulator into a page of
 // another origin (the "app"), clicks "Log in with UNLOQ", approves on the
 // simulated phone page in a second tab, and checks that the browser lands
 // on the app's login URL with a token the app can exchange.
 func TestWidgetInBrowser(t *testing.T) {
-	bctx := browser(t)
+	bctx := browsertest.Start(t, 60*time.Second) // skips without Chromium (fails under CI=true)
 	srv := unloqtest.NewServer(t, unloqtest.WithApprovalTimeout(20*time.Second), unloqtest.WithLoginURL("/uauth/login"))
 	c := srv.Client(t)
 	enrollScanned(t, srv, c, alice)
