@@ -91,6 +91,12 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		fail(wrap(op, ErrStore, err))
 		return
 	}
+	if !sameEmail(user.Email, sess.Email()) {
+		// The account's e-mail changed or was removed since the password
+		// step. Checked here because exchange skips an empty "also".
+		fail(wrap(op, ErrWrongUser, nil))
+		return
+	}
 	err = h.exchange(ctx, r, approval{
 		op:     op,
 		flow:   FlowLogin,

@@ -180,7 +180,7 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 }
 
 // complete finishes a login whose approval was checked: it re-checks the
-// pending window, consumes the LoginID (once), renews the session with
+// pending window and the store's e-mail of the user, consumes the LoginID (once), renews the session with
 // was_2fa=true and redirects (303) to the remembered next.
 func (h *Handlers) complete(w http.ResponseWriter, r *http.Request, sess *session.Session, op, back string) {
 	ctx := r.Context()
@@ -196,6 +196,17 @@ func (h *Handlers) complete(w http.ResponseWriter, r *http.Request, sess *sessio
 	}
 	if err := h.pendingErr(sess); err != nil {
 		fail(wrap(op, err, nil))
+		return
+	}
+	// The approval may have waited ~30 s on the phone: the account's
+	// e-mail must still be the one the approval was checked against.
+	user, err := h.users.User(ctx, uid)
+	if err != nil {
+		fail(wrap(op, ErrStore, err))
+		return
+	}
+	if !sameEmail(user.Email, sess.Email()) {
+		fail(wrap(op, ErrWrongUser, nil))
 		return
 	}
 	first, err := h.guard.MarkUsed(ctx, keyLoginDone+hashHex(sess.LoginID()), h.sm.PendingTTL()+time.Minute)
