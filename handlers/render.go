@@ -5,11 +5,10 @@ import (
 	"embed"
 	"encoding/json"
 	"html/template"
-	"mime"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/unloq2fa/unloq2fa/internal/accept"
 )
 
 //go:embed templates/*.html
@@ -107,41 +106,10 @@ func setSecurityHeaders(w http.ResponseWriter) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 }
 
-// wantsJSON reports whether the client prefers application/json over HTML
-// in its Accept header.
+// wantsJSON reports whether the client prefers JSON over HTML in its Accept
+// header; the middleware decides the same way.
 func wantsJSON(r *http.Request) bool {
-	accept := r.Header.Get("Accept")
-	if accept == "" {
-		return false
-	}
-	jsonQ, htmlQ := -1.0, -1.0
-	jsonPos, htmlPos := 0, 0
-	for i, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if v, ok := params["q"]; ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil {
-				q = f
-			}
-		}
-		switch {
-		case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-			if q > jsonQ {
-				jsonQ, jsonPos = q, i
-			}
-		case mt == "text/html" || mt == "application/xhtml+xml" || mt == "*/*" || mt == "text/*":
-			if q > htmlQ {
-				htmlQ, htmlPos = q, i
-			}
-		}
-	}
-	if jsonQ <= 0 {
-		return false
-	}
-	return jsonQ > htmlQ || (jsonQ == htmlQ && jsonPos < htmlPos)
+	return accept.PrefersJSON(r.Header.Get("Accept"))
 }
 
 func (h *Handlers) page(title string) Page {
