@@ -20,7 +20,7 @@ func TestPrefersJSON(t *testing.T) {
 		{"application/vnd.api+json;q=0.9, text/html;q=0.8", true},
 		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", false}, // a browser
 		{"application/json, text/plain, */*", true},                                // fetch/axios
-		{"text/html, application/json", false},                                    // tie: first listed wins
+		{"text/html, application/json", false},                                     // tie: first listed wins
 		{"application/json, text/html", true},
 		{"text/html;q=0.5, */*, application/json;q=0.8", true}, // JSON 0.8 beats HTML 0.5
 		{"application/xhtml+xml, application/json;q=0.9", false},
