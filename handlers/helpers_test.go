@@ -262,6 +262,13 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		s, _ := sm.Load(r)
 		_ = json.NewEncoder(w).Encode(sessionView{State: s.State().String(), UserID: s.UserID(), LoginID: s.LoginID()})
 	})
+	mux.HandleFunc("POST /_test/logout", func(w http.ResponseWriter, r *http.Request) {
+		if err := h.Logout(w, r); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
 	h.Register(mux)
 	e.app = httptest.NewServer(mux)
 	t.Cleanup(e.app.Close)

@@ -143,7 +143,7 @@ func (a *App) build(ctx context.Context) error {
 	}
 
 	p := &pages{
-		users: users, store: st, sessions: sm, verifier: h, render: rnd,
+		users: users, store: st, sessions: sm, twoStep: h, render: rnd,
 		deviceURL: deviceURL, demoEmail: cfg.DemoEmail, demoPass: cfg.DemoPassword, log: log,
 	}
 	a.handler = a.routes(p, h, mw)

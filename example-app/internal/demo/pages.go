@@ -37,10 +37,12 @@ type view struct {
 	Was2FA    bool
 }
 
-// passwordVerifier is the one call the app makes into the two-step
-// handlers after a password matched (handlers.Handlers.PasswordVerified).
-type passwordVerifier interface {
+// twoStep is what the app's own pages call in the two-step handlers: the
+// start of a login after the password matched, and the logout
+// (handlers.Handlers.PasswordVerified and Logout).
+type twoStep interface {
 	PasswordVerified(w http.ResponseWriter, r *http.Request, userID, next string) error
+	Logout(w http.ResponseWriter, r *http.Request) error
 }
 
 // pages serves the app's own pages: start, sign-up, login, logout,
@@ -49,7 +51,7 @@ type pages struct {
 	users     *Users
 	store     store.UserStore
 	sessions  *session.Manager
-	verifier  passwordVerifier
+	twoStep   twoStep
 	render    *renderer
 	deviceURL string
 	demoEmail string
@@ -118,7 +120,7 @@ func (p *pages) login(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, "demo: login", err)
 		return
 	}
-	if err := p.verifier.PasswordVerified(w, r, u.ID, v.Next); err != nil {
+	if err := p.twoStep.PasswordVerified(w, r, u.ID, v.Next); err != nil {
 		p.fail(w, r, "demo: password verified", err)
 		return
 	}
@@ -156,22 +158,15 @@ func (p *pages) signup(w http.ResponseWriter, r *http.Request) {
 	if next == "" {
 		next = "/settings?m=welcome"
 	}
-	if err := p.verifier.PasswordVerified(w, r, u.ID, next); err != nil {
+	if err := p.twoStep.PasswordVerified(w, r, u.ID, next); err != nil {
 		p.fail(w, r, "demo: password verified", err)
 	}
 }
 
-// logout is POST /logout: the session is cleared and its cookie deleted.
+// logout is POST /logout: the session is cleared, its cookie deleted, and
+// a push still waiting on the phone can no longer complete the login.
 func (p *pages) logout(w http.ResponseWriter, r *http.Request) {
-	s, err := p.sessions.Load(r)
-	if err != nil && !errors.Is(err, session.ErrUnreadable) {
-		p.fail(w, r, "demo: logout", err)
-		return
-	}
-	// An unreadable cookie yields an empty session: clearing and saving it
-	// still deletes the cookie.
-	s.Clear()
-	if err := s.Save(w, r); err != nil {
+	if err := p.twoStep.Logout(w, r); err != nil {
 		p.fail(w, r, "demo: logout", err)
 		return
 	}
