@@ -146,6 +146,17 @@ func TestCustomExemptions(t *testing.T) {
 	assert.Equal(t, http.StatusOK, do(h, "GET", "/login/two-step", c, "").Code)
 	assert.Equal(t, http.StatusSeeOther, do(h, "POST", "/login/two-step", c, "").Code)
 	assert.Equal(t, http.StatusFound, do(h, "GET", "/uauth/login", c, "").Code)
+
+	// WithExtraExemptions adds to the defaults, exactly and per method.
+	m = e.middleware(t, middleware.WithExtraExemptions(middleware.Exemption{Method: "POST", Path: "/logout"}))
+	h = m.Wrap(app())
+	assert.Equal(t, http.StatusOK, do(h, "POST", "/logout", c, "").Code)
+	assert.Equal(t, http.StatusOK, do(h, "POST", "/login/two-step", c, "").Code)
+	assert.Equal(t, http.StatusOK, do(h, "GET", "/uauth/login", c, "").Code)
+	assert.Equal(t, http.StatusFound, do(h, "GET", "/logout", c, "").Code)
+	assert.Equal(t, http.StatusSeeOther, do(h, "POST", "/logout/", c, "").Code)
+	_, err := middleware.New(e.sm, middleware.WithExtraExemptions(middleware.Exemption{Method: "POST", Path: "/a/../logout"}))
+	assert.Error(t, err, "unclean paths are refused")
 }
 
 // TestExemptionSet: rules for the same path merge; unusual methods and long

@@ -44,6 +44,7 @@ func New(sm *session.Manager, opts ...Option) (*Middleware, error) {
 	if !c.exemptionsSet {
 		c.exemptions = defaultExemptions(c.twoStepPath)
 	}
+	c.exemptions = append(c.exemptions, c.extra...)
 	return &Middleware{
 		sm:          sm,
 		twoStepPath: c.twoStepPath,

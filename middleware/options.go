@@ -16,6 +16,7 @@ type config struct {
 	loginPath     string
 	exemptions    []Exemption
 	exemptionsSet bool
+	extra         []Exemption // added to the exemptions, default or not
 	isAPI         func(*http.Request) bool
 	logger        *slog.Logger
 }
@@ -63,6 +64,21 @@ func WithExemptions(ex ...Exemption) Option {
 		}
 		c.exemptions = append([]Exemption(nil), ex...)
 		c.exemptionsSet = true
+		return nil
+	}
+}
+
+// WithExtraExemptions adds rules to the exemptions (the defaults, or those
+// of [WithExemptions]): for example {POST, "/logout"}, so that a user who
+// has passed the password step but not the phone can still log out.
+func WithExtraExemptions(ex ...Exemption) Option {
+	return func(c *config) error {
+		for _, e := range ex {
+			if err := e.validate(); err != nil {
+				return err
+			}
+		}
+		c.extra = append(c.extra, ex...)
 		return nil
 	}
 }

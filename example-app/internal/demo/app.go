@@ -108,7 +108,8 @@ func (a *App) build(ctx context.Context) error {
 
 	mw, err := middleware.New(sm,
 		middleware.WithLogger(log),
-		middleware.WithExemptions(exemptions()...),
+		// A user between password and phone may still log out.
+		middleware.WithExtraExemptions(middleware.Exemption{Method: http.MethodPost, Path: "/logout"}),
 	)
 	if err != nil {
 		return fmt.Errorf("demo: middleware: %w", err)
@@ -148,20 +149,6 @@ func (a *App) build(ctx context.Context) error {
 	}
 	a.handler = a.routes(p, h, mw)
 	return nil
-}
-
-// exemptions are the middleware's defaults plus POST /logout, so that a
-// user half-way through the login (password passed, phone not yet) can
-// still cancel and log out.
-func exemptions() []middleware.Exemption {
-	return []middleware.Exemption{
-		{Method: http.MethodGet, Path: "/uauth/login"},
-		{Method: http.MethodHead, Path: "/uauth/login"},
-		{Method: http.MethodGet, Path: "/login/two-step"},
-		{Method: http.MethodHead, Path: "/login/two-step"},
-		{Method: http.MethodPost, Path: "/login/two-step"},
-		{Method: http.MethodPost, Path: "/logout"},
-	}
 }
 
 // unloqClient creates the simulator (in simulator mode) and the UNLOQ client.
