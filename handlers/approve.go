@@ -9,14 +9,16 @@ import (
 	"github.com/unloq2fa/unloq2fa/unloq"
 )
 
-// approval describes one confirmed approval: a push to Email, the token
-// exchange, and the checks on the token's user.
+// approval describes one confirmed approval: a push to email, the token
+// exchange, and the check of the token's user. The login flows check the
+// store's current e-mail against the session's separately (checkAccount),
+// before and after UNLOQ is called.
 type approval struct {
 	op     string // for error text
 	flow   string // FlowLogin, FlowEnroll, FlowDisable
 	userID string
 	email  string // the address the push goes to; the token must be for it
-	also   string // another address the token must match ("" = none)
+	ip     string // the client IP sent to UNLOQ ("" = unknown)
 	otp    string // the OTP, "" if none
 	sid    string // UNLOQ session id for /token ("" = none)
 }
@@ -24,13 +26,12 @@ type approval struct {
 // approve sends the push (POST /v1/authenticate, blocking until the phone
 // answers; cancelled with ctx), then exchanges the token and checks it. It
 // changes no state except the Guard's replay record of the token.
-func (h *Handlers) approve(ctx context.Context, r *http.Request, a approval) error {
-	ip := h.clientIP(r)
-	h.emit(ctx, EventChallenged, a.flow, a.userID, ip, nil)
+func (h *Handlers) approve(ctx context.Context, a approval) error {
+	h.emit(ctx, EventChallenged, a.flow, a.userID, a.ip, nil)
 	res, err := h.client.Authenticate(ctx, unloq.AuthenticateRequest{
 		Email:  a.email,
 		Method: unloq.MethodUNLOQ,
-		IP:     ip,
+		IP:     a.ip,
 		OTP:    a.otp,
 	})
 	if err != nil {
@@ -39,20 +40,20 @@ func (h *Handlers) approve(ctx context.Context, r *http.Request, a approval) err
 	if res == nil || res.Token == "" || len(res.Token) > maxTokenLen {
 		return wrap(a.op+": authenticate", ErrUnavailable, errors.New("the reply carries no usable token"))
 	}
-	return h.exchange(ctx, r, a, res.Token)
+	return h.exchange(ctx, a, res.Token)
 }
 
 // exchange redeems token at POST /v1/token and checks that it belongs to
-// a.email (and a.also) and was not used before.
-func (h *Handlers) exchange(ctx context.Context, r *http.Request, a approval, token string) error {
-	td, err := h.client.Token(ctx, unloq.TokenRequest{Token: token, SID: a.sid, IP: h.clientIP(r)})
+// a.email and was not used before.
+func (h *Handlers) exchange(ctx context.Context, a approval, token string) error {
+	td, err := h.client.Token(ctx, unloq.TokenRequest{Token: token, SID: a.sid, IP: a.ip})
 	if err != nil {
 		return vendorError(a.op+": token", err, false)
 	}
 	if td == nil {
 		return wrap(a.op+": token", ErrUnavailable, errors.New("empty reply"))
 	}
-	if !sameEmail(td.Email, a.email) || (a.also != "" && !sameEmail(td.Email, a.also)) {
+	if !sameEmail(td.Email, a.email) {
 		return wrap(a.op, ErrWrongUser, nil)
 	}
 	first, err := h.guard.MarkUsed(ctx, keyToken+hashHex(token), tokenReplayTTL)

@@ -56,60 +56,45 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	ip := h.clientIP(r)
 	sess := h.load(r)
 	uid := sess.UserID()
-	fail := func(err error) {
-		h.emit(ctx, kindFor(err), FlowLogin, uid, ip, err)
-		link, text := h.cfg.paths.Login, "Log in again"
-		if h.pendingErr(sess) == nil {
-			link, text = h.cfg.paths.TwoStep, "Back to the sign-in"
-		}
-		h.message(w, r, err, "Sign-in not completed", link, text)
-	}
 	if err := h.pendingErr(sess); err != nil {
-		fail(wrap(op, err, nil))
+		h.signInFailed(w, r, sess, wrap(op, err, nil))
 		return
 	}
 	q, err := parseQueryStrict(r.URL.RawQuery)
 	if err != nil || len(q["token"]) != 1 || !validToken(q["token"][0]) {
-		fail(wrap(op, ErrBadToken, nil))
+		h.signInFailed(w, r, sess, wrap(op, ErrBadToken, nil))
 		return
 	}
 	token := q["token"][0]
 	allowed, err := h.guard.Allow(ctx, keyCallback+uid, h.cfg.pushLimit, h.cfg.pushWindow)
 	if err != nil {
-		fail(wrap(op, ErrGuard, err))
+		h.signInFailed(w, r, sess, wrap(op, ErrGuard, err))
 		return
 	}
 	if !allowed {
-		fail(wrap(op, ErrRateLimited, nil))
+		h.signInFailed(w, r, sess, wrap(op, ErrRateLimited, nil))
 		return
 	}
-	user, err := h.users.User(ctx, uid)
-	if err != nil {
-		fail(wrap(op, ErrStore, err))
+	// Checked before the token is redeemed, and again at completion.
+	if err := h.checkAccount(ctx, op, sess); err != nil {
+		h.signInFailed(w, r, sess, err)
 		return
 	}
-	if !sameEmail(user.Email, sess.Email()) {
-		// The account's e-mail changed or was removed since the password
-		// step. Checked here because exchange skips an empty "also".
-		fail(wrap(op, ErrWrongUser, nil))
-		return
-	}
-	err = h.exchange(ctx, r, approval{
+	err = h.exchange(ctx, approval{
 		op:     op,
 		flow:   FlowLogin,
 		userID: uid,
 		email:  sess.Email(),
-		also:   user.Email,
+		ip:     h.clientIP(r),
 		sid:    sidFor(sess.LoginID()),
 	}, token)
 	if err != nil {
-		fail(err)
+		h.signInFailed(w, r, sess, err)
 		return
 	}
-	h.complete(w, r, sess, op, h.cfg.paths.TwoStep)
+	h.complete(w, r, sess, op)
 }
 
 // parseQueryStrict parses a query string, refusing malformed or oversized ones.

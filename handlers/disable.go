@@ -52,7 +52,7 @@ func (h *Handlers) serveDisable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	if err := h.approve(ctx, r, approval{op: op, flow: FlowDisable, userID: user.ID, email: user.Email, otp: otp}); err != nil {
+	if err := h.approve(ctx, approval{op: op, flow: FlowDisable, userID: user.ID, email: user.Email, ip: ip, otp: otp}); err != nil {
 		fail(err)
 		return
 	}

@@ -187,7 +187,7 @@ func (h *Handlers) enableFinish(w http.ResponseWriter, r *http.Request, sess *se
 		h.emit(ctx, kindFor(err), FlowEnroll, user.ID, ip, err)
 		h.renderApprove(w, r, "enable", user.Email, h.cfg.paths.Enable, "confirm", err)
 	}
-	err := h.approve(ctx, r, approval{op: op, flow: FlowEnroll, userID: user.ID, email: user.Email, otp: otp})
+	err := h.approve(ctx, approval{op: op, flow: FlowEnroll, userID: user.ID, email: user.Email, ip: ip, otp: otp})
 	if err != nil {
 		fail(err)
 		return

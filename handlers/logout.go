@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/unloq2fa/unloq2fa/session"
 )
@@ -26,7 +25,7 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	var guardErr error
 	if id := sess.LoginID(); id != "" && !sess.Was2FA() {
-		if _, err := h.guard.MarkUsed(r.Context(), keyLoginDone+hashHex(id), h.sm.PendingTTL()+time.Minute); err != nil {
+		if _, err := h.guard.MarkUsed(r.Context(), loginDoneKey(id), h.loginDoneTTL()); err != nil {
 			guardErr = wrap("logout", ErrGuard, err)
 		}
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -147,14 +148,8 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	user, err := h.users.User(ctx, uid)
-	if err != nil {
-		fail(wrap(op, ErrStore, err))
-		return
-	}
-	if !sameEmail(user.Email, sess.Email()) {
-		// The account's e-mail changed since the password step.
-		fail(wrap(op, ErrWrongUser, nil))
+	if err := h.checkAccount(ctx, op, sess); err != nil {
+		fail(err)
 		return
 	}
 	release, err := h.reserve(ctx, op, keyInFlightLogin+sess.LoginID(), keyPush+uid)
@@ -163,12 +158,12 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	err = h.approve(ctx, r, approval{
+	err = h.approve(ctx, approval{
 		op:     op,
 		flow:   FlowLogin,
 		userID: uid,
 		email:  sess.Email(),
-		also:   user.Email,
+		ip:     ip,
 		otp:    otp,
 		sid:    sidFor(sess.LoginID()),
 	})
@@ -176,57 +171,78 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	h.complete(w, r, sess, op, h.cfg.paths.TwoStep)
+	h.complete(w, r, sess, op)
 }
 
 // complete finishes a login whose approval was checked: it re-checks the
-// pending window and the store's e-mail of the user, consumes the LoginID (once), renews the session with
-// was_2fa=true and redirects (303) to the remembered next.
-func (h *Handlers) complete(w http.ResponseWriter, r *http.Request, sess *session.Session, op, back string) {
+// pending window and the store's e-mail of the user, consumes the LoginID
+// (once), renews the session with was_2fa=true and redirects (303) to the
+// remembered next.
+func (h *Handlers) complete(w http.ResponseWriter, r *http.Request, sess *session.Session, op string) {
 	ctx := r.Context()
-	ip := h.clientIP(r)
-	uid := sess.UserID()
-	fail := func(err error) {
-		h.emit(ctx, kindFor(err), FlowLogin, uid, ip, err)
-		link, text := h.cfg.paths.Login, "Log in again"
-		if h.pendingErr(sess) == nil {
-			link, text = back, "Back to the sign-in"
-		}
-		h.message(w, r, err, "Sign-in not completed", link, text)
-	}
 	if err := h.pendingErr(sess); err != nil {
-		fail(wrap(op, err, nil))
+		h.signInFailed(w, r, sess, wrap(op, err, nil))
 		return
 	}
 	// The approval may have waited ~30 s on the phone: the account's
 	// e-mail must still be the one the approval was checked against.
-	user, err := h.users.User(ctx, uid)
-	if err != nil {
-		fail(wrap(op, ErrStore, err))
+	if err := h.checkAccount(ctx, op, sess); err != nil {
+		h.signInFailed(w, r, sess, err)
 		return
 	}
-	if !sameEmail(user.Email, sess.Email()) {
-		fail(wrap(op, ErrWrongUser, nil))
-		return
-	}
-	first, err := h.guard.MarkUsed(ctx, keyLoginDone+hashHex(sess.LoginID()), h.sm.PendingTTL()+time.Minute)
+	first, err := h.guard.MarkUsed(ctx, loginDoneKey(sess.LoginID()), h.loginDoneTTL())
 	if err != nil {
-		fail(wrap(op, ErrGuard, err))
+		h.signInFailed(w, r, sess, wrap(op, ErrGuard, err))
 		return
 	}
 	if !first {
-		fail(wrap(op, ErrReplayed, nil))
+		h.signInFailed(w, r, sess, wrap(op, ErrReplayed, nil))
 		return
 	}
 	next := nextOr(sess.Flow(flowNext), h.cfg.paths.AfterLogin)
 	if err := sess.CompleteSecondFactor(); err != nil {
-		fail(wrap(op, ErrNotPending, err))
+		h.signInFailed(w, r, sess, wrap(op, ErrNotPending, err))
 		return
 	}
 	if err := sess.Save(w, r); err != nil {
-		fail(wrap(op, ErrSession, err))
+		h.signInFailed(w, r, sess, wrap(op, ErrSession, err))
 		return
 	}
-	h.emit(ctx, EventApproved, FlowLogin, uid, ip, nil)
+	h.emit(ctx, EventApproved, FlowLogin, sess.UserID(), h.clientIP(r), nil)
 	h.redirect(w, r, next, map[string]any{"state": "verified"})
 }
+
+// signInFailed reports err of a login step that may not be retried on the
+// two-step page's form (a callback, or the completion): a message page
+// linking back to the two-step page while the login is still pending, else
+// to the login page.
+func (h *Handlers) signInFailed(w http.ResponseWriter, r *http.Request, sess *session.Session, err error) {
+	h.emit(r.Context(), kindFor(err), FlowLogin, sess.UserID(), h.clientIP(r), err)
+	link, text := h.cfg.paths.Login, "Log in again"
+	if h.pendingErr(sess) == nil {
+		link, text = h.cfg.paths.TwoStep, "Back to the sign-in"
+	}
+	h.message(w, r, err, "Sign-in not completed", link, text)
+}
+
+// checkAccount refuses a pending login whose account changed since the
+// password step: the store must still hold the user, with the e-mail the
+// session (and so the push and the token check) uses.
+func (h *Handlers) checkAccount(ctx context.Context, op string, sess *session.Session) error {
+	user, err := h.users.User(ctx, sess.UserID())
+	if err != nil {
+		return wrap(op, ErrStore, err)
+	}
+	if !sameEmail(user.Email, sess.Email()) {
+		return wrap(op, ErrWrongUser, nil)
+	}
+	return nil
+}
+
+// loginDoneKey is the Guard record of a pending login that completed or
+// was logged out: a LoginID is used once.
+func loginDoneKey(loginID string) string { return keyLoginDone + hashHex(loginID) }
+
+// loginDoneTTL outlives the pending window, so a consumed login stays
+// consumed for as long as its cookie could be pending.
+func (h *Handlers) loginDoneTTL() time.Duration { return h.sm.PendingTTL() + time.Minute }
