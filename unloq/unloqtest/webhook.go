@@ -2,17 +2,15 @@ package unloqtest
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/unloq2fa/unloq2fa/unloq"
 )
 
 // webhookRequestedWith is the X-Requested-With value on webhook deliveries.
@@ -28,41 +26,6 @@ type Delivery struct {
 	Status    int        `json:"status"`  // HTTP status, 0 on transport error
 	Error     string     `json:"error,omitempty"`
 	At        time.Time  `json:"at"`
-}
-
-// signWebhook computes X-Unloq-Signature per §6.5: HMAC-SHA256 over the
-// URL's path plus query followed by the sorted key/value pairs, standard
-// base64 with padding.
-func signWebhook(secret, pathOrURL string, params url.Values) string {
-	path := pathOrURL
-	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
-		if u, err := url.Parse(path); err == nil {
-			path = u.EscapedPath()
-			if path == "" {
-				path = "/"
-			}
-			if u.RawQuery != "" {
-				path += "?" + u.RawQuery
-			}
-		}
-	}
-	if !strings.HasPrefix(path, "/") {
-		path = "/" + path
-	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(path)
-	for _, k := range keys {
-		b.WriteString(k)
-		b.WriteString(params.Get(k))
-	}
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
 func hookParams(p *profile, ip string) url.Values {
@@ -106,7 +69,7 @@ func (s *Simulator) deliver(ctx context.Context, h webhook, params url.Values) e
 	if secret == "" {
 		secret = s.cfg.apiKey
 	}
-	sig := signWebhook(secret, h.url, params)
+	sig := unloq.SignWebhook(secret, h.url, params)
 	body := params.Encode()
 	hc := &http.Client{
 		Timeout:       10 * time.Second,
@@ -127,7 +90,7 @@ func (s *Simulator) deliver(ctx context.Context, h webhook, params url.Values) e
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, strings.NewReader(body))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("X-Unloq-Signature", sig)
+			req.Header.Set(unloq.SignatureHeader, sig)
 			req.Header.Set("X-Requested-With", webhookRequestedWith)
 			req.Header.Set("User-Agent", "unloq-sim-webhook")
 			var resp *http.Response
