@@ -15,12 +15,9 @@ type Manager struct {
 	name       string
 	pendingTTL time.Duration
 	maxAge     time.Duration
-	maxAgeSec  int
-	secure     bool
-	sameSite   http.SameSite
-	path       string
-	domain     string
 	now        func() time.Time
+	// cookie holds the cookie settings applied on every save.
+	cookie sessions.Options
 	// setCookiePrefix is `name=`, to find this cookie among Set-Cookie lines.
 	setCookiePrefix string
 }
@@ -40,24 +37,27 @@ func NewManager(opts ...Option) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{
-		store:           c.store,
-		name:            c.name,
-		pendingTTL:      c.pendingTTL,
-		maxAge:          c.maxAge,
-		maxAgeSec:       int(c.maxAge / time.Second),
-		secure:          c.secure,
-		sameSite:        c.sameSite,
-		path:            c.path,
-		domain:          c.domain,
-		now:             c.now,
+		store:      c.store,
+		name:       c.name,
+		pendingTTL: c.pendingTTL,
+		maxAge:     c.maxAge,
+		now:        c.now,
+		cookie: sessions.Options{
+			Path:     c.path,
+			Domain:   c.domain,
+			MaxAge:   int(c.maxAge / time.Second),
+			Secure:   c.secure,
+			HttpOnly: true,
+			SameSite: c.sameSite,
+		},
 		setCookiePrefix: c.name + "=",
 	}
-	if c.keyed {
+	if c.keyPairs != nil {
 		codecs := securecookie.CodecsFromPairs(c.keyPairs...)
 		for _, codec := range codecs {
 			if sc, ok := codec.(*securecookie.SecureCookie); ok {
 				// The signed timestamp expires with the cookie.
-				sc.MaxAge(m.maxAgeSec)
+				sc.MaxAge(m.cookie.MaxAge)
 			}
 		}
 		m.store = &sessions.CookieStore{Codecs: codecs, Options: m.options()}
@@ -71,14 +71,8 @@ func (m *Manager) PendingTTL() time.Duration { return m.pendingTTL }
 
 // options returns a fresh copy of the cookie settings applied on every save.
 func (m *Manager) options() *sessions.Options {
-	return &sessions.Options{
-		Path:     m.path,
-		Domain:   m.domain,
-		MaxAge:   m.maxAgeSec,
-		Secure:   m.secure,
-		HttpOnly: true,
-		SameSite: m.sameSite,
-	}
+	o := m.cookie
+	return &o
 }
 
 // Load returns the session of r, decoding the cookie at most once per

@@ -34,7 +34,6 @@ type Option func(*config) error
 
 type config struct {
 	store       sessions.Store
-	keyed       bool // store was built by WithKeys
 	name        string
 	pendingTTL  time.Duration
 	maxAge      time.Duration
@@ -43,8 +42,8 @@ type config struct {
 	path        string
 	domain      string
 	now         func() time.Time
-	keyPairs    [][]byte
-	storeSource string // "WithKeys" or "WithStore", for duplicate detection
+	keyPairs    [][]byte // set by WithKeys: NewManager builds a CookieStore
+	storeSource string   // "WithKeys" or "WithStore", for duplicate detection
 }
 
 func defaultConfig() config {
@@ -101,7 +100,6 @@ func WithKeys(hashKey, blockKey []byte, previous ...[]byte) Option {
 		for i, k := range pairs {
 			c.keyPairs[i] = bytes.Clone(k)
 		}
-		c.keyed = true
 		c.storeSource = "WithKeys"
 		return nil
 	}
