@@ -183,3 +183,51 @@ func TestCookieSettingsOptions(t *testing.T) {
 	assert.Equal(t, "example.com", c.Domain)
 	assert.Equal(t, 7200, c.MaxAge)
 }
+
+// TestDefaultsAsDocumented backs the README's Defaults table for the
+// quickstart's Manager (WithKeys and nothing else): cookie "unloq2fa",
+// HttpOnly, Secure, SameSite=Lax, Path "/", no Domain, 12 h; a pending
+// login that expires after 10 minutes; a login that ends 12 h after the
+// password step. The literals are the documented values, not the constants.
+func TestDefaultsAsDocumented(t *testing.T) {
+	clock := newFakeClock()
+	m := newManager(t, session.WithKeys(hashKey1, blockKey1), session.WithClock(clock.Now))
+	assert.Equal(t, 10*time.Minute, m.PendingTTL())
+
+	s, err := m.Load(request())
+	require.NoError(t, err)
+	require.NoError(t, s.BeginLogin("u1", "u1@example.com", true))
+	rec := httptest.NewRecorder()
+	require.NoError(t, s.Save(rec, request()))
+	c := cookieAttrs(t, rec, "unloq2fa")
+	assert.True(t, c.HttpOnly, "HttpOnly")
+	assert.True(t, c.Secure, "Secure")
+	assert.Equal(t, http.SameSiteLaxMode, c.SameSite, "SameSite")
+	assert.Equal(t, "/", c.Path, "Path")
+	assert.Empty(t, c.Domain, "host-only cookie")
+	assert.Equal(t, 12*60*60, c.MaxAge, "Max-Age: 12 h")
+	cookie := &http.Cookie{Name: c.Name, Value: c.Value}
+
+	// Pending for 10 minutes, then expired.
+	clock.Advance(10*time.Minute - time.Second)
+	s, err = load(t, m, cookie)
+	require.NoError(t, err)
+	assert.Equal(t, session.StatePending, s.State())
+	clock.Advance(time.Second)
+	s, err = load(t, m, cookie)
+	require.NoError(t, err)
+	assert.Equal(t, session.StatePendingExpired, s.State())
+
+	// A verified login ends 12 h after the password step.
+	clock = newFakeClock()
+	m = newManager(t, session.WithKeys(hashKey1, blockKey1), session.WithClock(clock.Now))
+	cookie = login(t, m, "u1", "", false)
+	clock.Advance(12*time.Hour - time.Second)
+	s, err = load(t, m, cookie)
+	require.NoError(t, err)
+	assert.Equal(t, session.StateVerified, s.State())
+	clock.Advance(time.Second)
+	s, err = load(t, m, cookie)
+	require.NoError(t, err)
+	assert.Equal(t, session.StateAnonymous, s.State())
+}
