@@ -40,8 +40,17 @@ type errReader struct{ err error }
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // parseFields reads r's parameters. It accepts JSON, form-urlencoded and
-// multipart bodies (and a JSON body on GET, as UNLOQ's PHP SDK sends).
-func parseFields(r *http.Request) (fields, *apiError) {
+// multipart bodies (and a JSON body on GET, as UNLOQ's PHP SDK sends). A
+// body labelled form-urlencoded is parsed as a form, as UNLOQ would.
+func parseFields(r *http.Request) (fields, *apiError) { return parseRequest(r, false) }
+
+// parseControlFields is parseFields for the control plane, whose documented
+// bodies are JSON: a body that starts with "{" is read as JSON whatever its
+// Content-Type, so that `curl -d '{"mode":"deny"}'` (which labels it
+// form-urlencoded) works.
+func parseControlFields(r *http.Request) (fields, *apiError) { return parseRequest(r, true) }
+
+func parseRequest(r *http.Request, jsonObjectFirst bool) (fields, *apiError) {
 	f := fields{}
 	body, err := readBody(r)
 	if err != nil {
@@ -55,7 +64,8 @@ func parseFields(r *http.Request) (fields, *apiError) {
 	trimmed := bytes.TrimSpace(body)
 	switch {
 	case len(trimmed) == 0:
-	case ct == "application/json" || strings.HasSuffix(ct, "+json") || (ct != "application/x-www-form-urlencoded" && ct != "multipart/form-data" && trimmed[0] == '{'):
+	case ct == "application/json" || strings.HasSuffix(ct, "+json") ||
+		(trimmed[0] == '{' && (jsonObjectFirst || ct != "application/x-www-form-urlencoded" && ct != "multipart/form-data")):
 		dec := json.NewDecoder(bytes.NewReader(trimmed))
 		dec.UseNumber()
 		var m map[string]any

@@ -38,7 +38,7 @@ func controlStatus(err error) int {
 }
 
 func controlFields(w http.ResponseWriter, r *http.Request) (fields, bool) {
-	f, e := parseFields(r)
+	f, e := parseControlFields(r)
 	if e != nil {
 		controlError(w, e.status, e.message)
 		return nil, false

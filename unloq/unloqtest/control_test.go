@@ -96,6 +96,26 @@ func TestControlProfilesScanOTPBehavior(t *testing.T) {
 	assert.Equal(t, unloqtest.BehaviorDeny, srv.Sim.Behavior(alice))
 }
 
+// Scripts send the documented JSON bodies with curl -d, which labels them
+// application/x-www-form-urlencoded; the control plane reads them as JSON,
+// while the UNLOQ API keeps parsing such a body as the form it claims to be.
+func TestControlJSONBodyLabelledAsForm(t *testing.T) {
+	srv := unloqtest.NewServer(t)
+	const form = "application/x-www-form-urlencoded"
+
+	r := raw(t, srv, "PUT", "/_control/profiles/"+alice+"/behavior", form, `{"mode":"deny"}`)
+	require.Equal(t, http.StatusOK, r.Status, r.Body)
+	assert.Equal(t, unloqtest.BehaviorDeny, srv.Sim.Behavior(alice))
+
+	r = raw(t, srv, "POST", "/_control/faults", form, `{"path":"/v1/token","mode":"error500","count":2}`)
+	require.Equal(t, http.StatusCreated, r.Status, r.Body)
+	assert.Contains(t, r.Body, `"count": 2`)
+
+	r = raw(t, srv, "POST", "/v1/enroll", form, `{"email":"`+alice+`"}`)
+	assert.Equal(t, http.StatusBadRequest, r.Status, r.Body)
+	assert.Contains(t, r.Body, `The field \"email\" is required.`)
+}
+
 func TestControlApprovals(t *testing.T) {
 	srv := unloqtest.NewServer(t, unloqtest.WithApprovalTimeout(5*time.Second))
 	c := srv.Client(t)
