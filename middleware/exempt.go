@@ -39,6 +39,16 @@ func (e Exemption) validate() error {
 	return nil
 }
 
+// validateAll returns the error of the first invalid rule of ex.
+func validateAll(ex []Exemption) error {
+	for _, e := range ex {
+		if err := e.validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func validMethod(m string) bool {
 	if m == "" {
 		return false

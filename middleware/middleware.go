@@ -12,12 +12,11 @@ import (
 // Middleware enforces the two-step login. It is immutable after [New] and
 // safe for concurrent use.
 type Middleware struct {
-	sm          *session.Manager
-	twoStepPath string
-	loginPath   string
-	exemptions  exemptSet
-	isAPI       func(*http.Request) bool
-	logger      *slog.Logger // nil: silent
+	sm         *session.Manager
+	loginPath  string
+	exemptions exemptSet
+	isAPI      func(*http.Request) bool
+	logger     *slog.Logger // nil: silent
 
 	toTwoStep refusal // pending user
 	toLogin   refusal // expired pending user (Wrap)
@@ -46,14 +45,13 @@ func New(sm *session.Manager, opts ...Option) (*Middleware, error) {
 	}
 	c.exemptions = append(c.exemptions, c.extra...)
 	return &Middleware{
-		sm:          sm,
-		twoStepPath: c.twoStepPath,
-		loginPath:   c.loginPath,
-		exemptions:  compileExemptions(c.exemptions),
-		isAPI:       c.isAPI,
-		logger:      c.logger,
-		toTwoStep:   newRefusal(ReasonPending, c.twoStepPath),
-		toLogin:     newRefusal(ReasonPendingExpired, c.loginPath),
+		sm:         sm,
+		loginPath:  c.loginPath,
+		exemptions: compileExemptions(c.exemptions),
+		isAPI:      c.isAPI,
+		logger:     c.logger,
+		toTwoStep:  newRefusal(ReasonPending, c.twoStepPath),
+		toLogin:    newRefusal(ReasonPendingExpired, c.loginPath),
 	}, nil
 }
 
@@ -61,8 +59,9 @@ func New(sm *session.Manager, opts ...Option) (*Middleware, error) {
 //
 //   - exempt routes pass without any decoding;
 //   - anonymous requests pass (the application's login check decides);
-//     an unreadable session counts as anonymous, its cookie is cleared and
-//     [ReasonFrom] reports [ReasonUnreadable];
+//     an unreadable session counts as anonymous and [ReasonFrom] reports
+//     [ReasonUnreadable]; a bad cookie is cleared, while after a session
+//     store failure the cookie is kept (the failure may be transient);
 //   - pending users are sent to the two-step page;
 //   - users whose pending state expired get their session cleared and are
 //     sent to the login page;

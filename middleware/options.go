@@ -57,10 +57,8 @@ func WithLoginPath(p string) Option {
 // one method and one clean path; both match exactly.
 func WithExemptions(ex ...Exemption) Option {
 	return func(c *config) error {
-		for _, e := range ex {
-			if err := e.validate(); err != nil {
-				return err
-			}
+		if err := validateAll(ex); err != nil {
+			return err
 		}
 		c.exemptions = append([]Exemption(nil), ex...)
 		c.exemptionsSet = true
@@ -73,10 +71,8 @@ func WithExemptions(ex ...Exemption) Option {
 // has passed the password step but not the phone can still log out.
 func WithExtraExemptions(ex ...Exemption) Option {
 	return func(c *config) error {
-		for _, e := range ex {
-			if err := e.validate(); err != nil {
-				return err
-			}
+		if err := validateAll(ex); err != nil {
+			return err
 		}
 		c.extra = append(c.extra, ex...)
 		return nil

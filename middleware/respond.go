@@ -10,7 +10,6 @@ import (
 // refusal is a prepared response: a redirect for browsers, a JSON 401 for
 // API clients.
 type refusal struct {
-	reason   Reason
 	location string
 	body     []byte // JSON body, ready to write
 }
@@ -31,7 +30,7 @@ func newRefusal(reason Reason, location string) refusal {
 	if err != nil { // cannot happen with strings only
 		panic("middleware: encoding refusal: " + err.Error())
 	}
-	return refusal{reason: reason, location: location, body: append(body, '\n')}
+	return refusal{location: location, body: append(body, '\n')}
 }
 
 // write sends the refusal: 302 (GET, HEAD) or 303 (other methods, so that
