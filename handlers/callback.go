@@ -68,6 +68,10 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := q["token"][0]
+	if err := h.checkNotDone(ctx, op, sess); err != nil {
+		h.signInFailed(w, r, sess, err)
+		return
+	}
 	allowed, err := h.guard.Allow(ctx, keyCallback+uid, h.cfg.pushLimit, h.cfg.pushWindow)
 	if err != nil {
 		h.signInFailed(w, r, sess, wrap(op, ErrGuard, err))

@@ -29,7 +29,9 @@
 //   - An approval counts only for the user who passed the password step in
 //     this browser session (the token's e-mail must equal the session's and
 //     the store's current e-mail), within the pending window, once: the
-//     Guard records each used token (by SHA-256) and each completed login.
+//     Guard records each used token (by SHA-256) and each completed or
+//     logged-out login, and an old copy of the cookie of such a login can
+//     send no further push and redeem no token.
 //   - The session is renewed when the login completes.
 //   - State-changing routes are POST only and checked with
 //     http.CrossOriginProtection (WithTrustedOrigins adds origins).

@@ -28,4 +28,10 @@ type Guard interface {
 	// MarkUsed records key as used for ttl and reports whether this was the
 	// first use within that time (an atomic test-and-set).
 	MarkUsed(ctx context.Context, key string, ttl time.Duration) (first bool, err error)
+
+	// Used reports whether key is recorded by an unexpired MarkUsed. It
+	// records nothing. The handlers ask it before a push or a token
+	// exchange, so that a login that was completed or logged out cannot
+	// reach the phone again; MarkUsed stays the atomic check at completion.
+	Used(ctx context.Context, key string) (bool, error)
 }

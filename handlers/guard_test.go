@@ -76,14 +76,26 @@ func TestMemoryGuardMarkUsed(t *testing.T) {
 	clk := unloqtest.NewFakeClock(time.Unix(1_700_000_000, 0))
 	g := handlers.NewMemoryGuard(handlers.GuardClock(clk.Now))
 	ctx := context.Background()
+	used, err := g.Used(ctx, "t")
+	require.NoError(t, err)
+	assert.False(t, used)
+	assert.Zero(t, g.Len(), "Used records nothing")
 	first, err := g.MarkUsed(ctx, "t", time.Minute)
 	require.NoError(t, err)
 	assert.True(t, first)
+	used, _ = g.Used(ctx, "t")
+	assert.True(t, used)
 	first, _ = g.MarkUsed(ctx, "t", time.Minute)
 	assert.False(t, first)
 	clk.Advance(time.Minute)
+	used, _ = g.Used(ctx, "t")
+	assert.False(t, used, "expired record")
 	first, _ = g.MarkUsed(ctx, "t", time.Minute)
 	assert.True(t, first, "expired record")
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = g.Used(cctx, "t")
+	assert.ErrorIs(t, err, context.Canceled)
 }
 
 func TestMemoryGuardConcurrentMarkUsed(t *testing.T) {
@@ -163,8 +175,15 @@ func (b brokenGuard) MarkUsed(context.Context, string, time.Duration) (bool, err
 	return false, errBackend
 }
 
+func (b brokenGuard) Used(context.Context, string) (bool, error) {
+	if b.only != "" && b.only != "used" {
+		return false, nil
+	}
+	return false, errBackend
+}
+
 func TestGuardErrorsFailClosed(t *testing.T) {
-	for _, only := range []string{"allow", "begin", "mark"} {
+	for _, only := range []string{"allow", "begin", "mark", "used"} {
 		t.Run(only, func(t *testing.T) {
 			e := newEnv(t, withHandlerOpts(handlers.WithGuard(brokenGuard{only: only})))
 			e.behave(alice, unloqtest.BehaviorApprove)
@@ -176,6 +195,9 @@ func TestGuardErrorsFailClosed(t *testing.T) {
 			b.assertPendingUnchanged(before)
 			if only != "mark" {
 				assert.Zero(t, e.countRequests("/v1/authenticate"), "no push without the guard")
+			}
+			if only == "used" {
+				assert.Zero(t, e.countRequests("/v1/token"), "no token exchange without the guard")
 			}
 			if only != "begin" {
 				r = b.get("/uauth/login?token=" + e.token(alice))

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,6 +33,50 @@ func TestLogoutRefusesLateApproval(t *testing.T) {
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
 	assert.ErrorIs(t, ev.Err, handlers.ErrReplayed)
+}
+
+// TestDoneLoginSendsNoPush: once a pending login completed (or was logged
+// out), an old copy of its cookie can neither push to the phone again nor
+// redeem a widget token: both are refused before UNLOQ is called, without
+// using the user's push budget.
+func TestDoneLoginSendsNoPush(t *testing.T) {
+	for _, end := range []string{"completed", "logged out"} {
+		t.Run(end, func(t *testing.T) {
+			e := newEnv(t, withHandlerOpts(handlers.WithWidgetKey("sim-widget-key"), handlers.WithPushLimit(1, time.Minute)))
+			b := e.browser()
+			b.login("1", "/x")
+			stale := b.clone()
+			stale.c = &http.Client{Jar: newJarCopy(t, b, e), CheckRedirect: b.c.CheckRedirect}
+			tok := e.token(alice)
+			if end == "completed" {
+				r := b.get("/uauth/login?token=" + e.token(alice))
+				require.Equal(t, http.StatusSeeOther, r.code, r.String())
+			} else {
+				require.Equal(t, http.StatusNoContent, b.post("/_test/logout", nil).code)
+			}
+			pushes, exchanges := e.countRequests("/v1/authenticate"), e.countRequests("/v1/token")
+
+			r := stale.post("/login/two-step", nil)
+			assert.Equal(t, http.StatusConflict, r.code, r.String())
+			assert.Contains(t, r.body, `data-code="replayed"`)
+			assert.Empty(t, r.hdr.Values("Set-Cookie"))
+			r = stale.get("/uauth/login?token=" + tok)
+			assert.Equal(t, http.StatusConflict, r.code, r.String())
+			assert.Equal(t, pushes, e.countRequests("/v1/authenticate"), "no push for a done login")
+			assert.Equal(t, exchanges, e.countRequests("/v1/token"), "no token exchange for a done login")
+			assert.Equal(t, "pending", stale.state().State)
+			ev, ok := e.events.last(handlers.EventFailed)
+			require.True(t, ok)
+			assert.ErrorIs(t, ev.Err, handlers.ErrReplayed)
+
+			// The refused requests used none of the push budget (one a minute).
+			e.behave(alice, "approve")
+			fresh := e.browser()
+			fresh.login("1", "/x")
+			r = fresh.post("/login/two-step", nil)
+			assert.Equal(t, http.StatusSeeOther, r.code, r.String())
+		})
+	}
 }
 
 // TestLogoutClearsCookie: logging out deletes the cookie, for pending,

@@ -164,6 +164,17 @@ func (g *MemoryGuard) MarkUsed(ctx context.Context, key string, ttl time.Duratio
 	return true, nil
 }
 
+// Used implements Guard.
+func (g *MemoryGuard) Used(ctx context.Context, key string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("handlers: memory guard: used: %w", err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	exp, ok := g.used[key]
+	return ok && g.now().Before(exp), nil
+}
+
 // Len reports the number of records held (expired ones included until the
 // next sweep).
 func (g *MemoryGuard) Len() int {

@@ -27,8 +27,10 @@ import (
 // it (form field "otp", digits only) and the next POST sends it with the
 // push. Double submits: while a push for this login is waiting on the
 // phone, a second POST does not push again; it gets 409 and the page says
-// an approval is already waiting (ErrInFlight). If the browser goes away,
-// the UNLOQ call is cancelled with the request.
+// an approval is already waiting (ErrInFlight). A login that already
+// completed or was logged out (an old copy of its cookie) pushes no more
+// (ErrReplayed). If the browser goes away, the UNLOQ call is cancelled with
+// the request.
 func (h *Handlers) TwoStep() http.Handler { return http.HandlerFunc(h.serveTwoStep) }
 
 func (h *Handlers) serveTwoStep(w http.ResponseWriter, r *http.Request) {
@@ -148,6 +150,10 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	if err := h.checkNotDone(ctx, op, sess); err != nil {
+		fail(err)
+		return
+	}
 	if err := h.checkAccount(ctx, op, sess); err != nil {
 		fail(err)
 		return
@@ -235,6 +241,20 @@ func (h *Handlers) checkAccount(ctx context.Context, op string, sess *session.Se
 	}
 	if !sameEmail(user.Email, sess.Email()) {
 		return wrap(op, ErrWrongUser, nil)
+	}
+	return nil
+}
+
+// checkNotDone refuses, with ErrReplayed, a pending login that already
+// completed or was logged out: an old copy of its cookie must not send
+// pushes or redeem tokens. complete's MarkUsed stays the atomic check.
+func (h *Handlers) checkNotDone(ctx context.Context, op string, sess *session.Session) error {
+	done, err := h.guard.Used(ctx, loginDoneKey(sess.LoginID()))
+	if err != nil {
+		return wrap(op, ErrGuard, err)
+	}
+	if done {
+		return wrap(op, ErrReplayed, nil)
 	}
 	return nil
 }
