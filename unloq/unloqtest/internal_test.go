@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -227,4 +229,26 @@ func TestPruneKeepsPending(t *testing.T) {
 	b, err := json.Marshal(s.Approvals("", StatusPending))
 	require.NoError(t, err)
 	assert.Contains(t, string(b), pending.id)
+}
+
+// A webhook fired while the simulator closes is either delivered before
+// Close returns or not started: Close's Wait never races an Add.
+func TestFireAsyncDuringClose(t *testing.T) {
+	var hits atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer hook.Close()
+	for range 200 {
+		s, err := New(WithWebhook(EventActivate, hook.URL, "", 0, 0))
+		require.NoError(t, err)
+		fired := make(chan struct{})
+		go func() {
+			defer close(fired)
+			s.fireAsync(EventActivate, url.Values{"unloq_id": {"1001"}})
+		}()
+		require.NoError(t, s.Close())
+		<-fired
+		before := hits.Load()
+		require.NoError(t, s.Close())
+		assert.Equal(t, before, hits.Load(), "no delivery outlives Close")
+	}
 }

@@ -101,7 +101,9 @@ func (s *Simulator) WidgetKey() string { return s.cfg.widgetKey }
 // idempotent.
 func (s *Simulator) Close() error {
 	s.closeOnce.Do(func() {
+		s.mu.Lock() // see fireAsync
 		close(s.closed)
+		s.mu.Unlock()
 		s.bgCancel()
 	})
 	s.wg.Wait()

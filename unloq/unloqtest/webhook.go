@@ -50,11 +50,19 @@ func (s *Simulator) hooks(event string) []webhook {
 // deactivate). Close cancels retries and waits for these goroutines.
 func (s *Simulator) fireAsync(event string, params url.Values) {
 	hs := s.hooks(event)
-	if len(hs) == 0 || s.isClosed() {
+	if len(hs) == 0 {
 		return
 	}
+	// Checked and counted under s.mu, which Close holds to close s.closed:
+	// every Add happens before Close's Wait, or not at all.
+	s.mu.Lock()
+	if s.isClosed() {
+		s.mu.Unlock()
+		return
+	}
+	s.wg.Add(len(hs))
+	s.mu.Unlock()
 	for _, h := range hs {
-		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
 			_ = s.deliver(s.bg, h, params)
