@@ -78,13 +78,23 @@ func (c *Client) Enrolled(ctx context.Context, email string) (bool, error) {
 }
 
 // Deactivate removes the application's enrollment of the e-mail
-// (POST /deactivate).
+// (POST /deactivate). Only a result with "deactivated": true is a
+// success; a reply without it, or with false, is an INVALID_RESPONSE error.
 func (c *Client) Deactivate(ctx context.Context, email string) error {
 	const op = "deactivate"
 	if err := checkEmail(op, email, true); err != nil {
 		return err
 	}
-	return c.do(ctx, apiCall{op: op, method: http.MethodPost, path: "deactivate", body: jsonBody{"email": email}}, nil)
+	var w struct {
+		Deactivated *flexBool `json:"deactivated"`
+	}
+	if err := c.do(ctx, apiCall{op: op, method: http.MethodPost, path: "deactivate", body: jsonBody{"email": email}}, &w); err != nil {
+		return err
+	}
+	if w.Deactivated == nil || !*w.Deactivated {
+		return &Error{Op: op, HTTPStatus: http.StatusOK, Code: codeInvalidResponse, Message: "result does not say deactivated"}
+	}
+	return nil
 }
 
 // checkEmail validates an e-mail address before it is sent.

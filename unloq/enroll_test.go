@@ -97,6 +97,15 @@ func TestDeactivate(t *testing.T) {
 	requireJSONBody(t, `{"email":"u1@example.test"}`, got.Body)
 }
 
+// A 200 that does not confirm the deactivation is not a success.
+func TestDeactivateNotConfirmed(t *testing.T) {
+	for _, result := range []string{`{"deactivated":false}`, `{"deactivated":"false"}`, `{}`, `[]`} {
+		c, _, _ := newTestClient(t, ok("api.application.enroll.deactivate", result))
+		err := c.Deactivate(context.Background(), "u1@example.test")
+		requireAPIError(t, err, "deactivate", codeInvalidResponse, 200)
+	}
+}
+
 func TestEnrollmentValidation(t *testing.T) {
 	c, rc, _ := newTestClient(t, ok("x", `{}`))
 	ctx := context.Background()
