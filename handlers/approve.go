@@ -67,25 +67,43 @@ func (h *Handlers) exchange(ctx context.Context, a approval, token string) error
 }
 
 // reserve takes the in-flight marker inFlightKey and one push from the
-// user's budget. On success the caller must call release.
+// user's budget rateKey. On success the caller must call release.
 func (h *Handlers) reserve(ctx context.Context, op, inFlightKey, rateKey string) (release func(), err error) {
-	release, ok, err := h.guard.Begin(ctx, inFlightKey, inFlightTTL)
+	release, err = h.begin(ctx, op, inFlightKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.allow(ctx, op, rateKey); err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
+}
+
+// begin takes the in-flight marker key (ErrInFlight when it is taken). On
+// success the caller must call release.
+func (h *Handlers) begin(ctx context.Context, op, key string) (release func(), err error) {
+	release, ok, err := h.guard.Begin(ctx, key, inFlightTTL)
 	if err != nil {
 		return nil, wrap(op, ErrGuard, err)
 	}
 	if !ok {
 		return nil, wrap(op, ErrInFlight, nil)
 	}
+	return release, nil
+}
+
+// allow takes one request from the per-user budget rateKey (pushes, or
+// widget callbacks): ErrRateLimited when it is spent.
+func (h *Handlers) allow(ctx context.Context, op, rateKey string) error {
 	allowed, err := h.guard.Allow(ctx, rateKey, h.cfg.pushLimit, h.cfg.pushWindow)
 	if err != nil {
-		release()
-		return nil, wrap(op, ErrGuard, err)
+		return wrap(op, ErrGuard, err)
 	}
 	if !allowed {
-		release()
-		return nil, wrap(op, ErrRateLimited, nil)
+		return wrap(op, ErrRateLimited, nil)
 	}
-	return release, nil
+	return nil
 }
 
 var otpPattern = regexp.MustCompile(`^[0-9]{4,10}$`)

@@ -72,13 +72,8 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		h.signInFailed(w, r, sess, err)
 		return
 	}
-	allowed, err := h.guard.Allow(ctx, keyCallback+uid, h.cfg.pushLimit, h.cfg.pushWindow)
-	if err != nil {
-		h.signInFailed(w, r, sess, wrap(op, ErrGuard, err))
-		return
-	}
-	if !allowed {
-		h.signInFailed(w, r, sess, wrap(op, ErrRateLimited, nil))
+	if err := h.allow(ctx, op, keyCallback+uid); err != nil {
+		h.signInFailed(w, r, sess, err)
 		return
 	}
 	// Checked before the token is redeemed, and again at completion.

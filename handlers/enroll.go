@@ -30,8 +30,6 @@ import (
 // Paths.Settings. After a denial the approval page asks for the one-time
 // code. A store error or any UNLOQ failure changes nothing and shows an
 // error page.
-//
-// Enable also answers GET on the status path, so it can be mounted alone.
 func (h *Handlers) Enable() http.Handler { return http.HandlerFunc(h.serveEnable) }
 
 // EnableStatus serves GET Paths.EnableStatus(): {"enrolled":bool} for a
@@ -41,10 +39,6 @@ func (h *Handlers) EnableStatus() http.Handler { return http.HandlerFunc(h.serve
 func (h *Handlers) serveEnable(w http.ResponseWriter, r *http.Request) {
 	const op = "enable"
 	setSecurityHeaders(w)
-	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.Path == h.cfg.paths.EnableStatus() {
-		h.serveEnableStatus(w, r)
-		return
-	}
 	if !h.checkPOST(w, r, FlowEnroll, op) {
 		return
 	}
@@ -132,40 +126,31 @@ func (h *Handlers) enableConfirm(w http.ResponseWriter, r *http.Request, sess *s
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", wrap(op, ErrNoEnrollment, nil))
 		return
 	}
-	release, ok, err := h.guard.Begin(ctx, keyInFlightUser+user.ID, inFlightTTL)
-	if err != nil || !ok {
-		kind := ErrInFlight
-		if err != nil {
-			kind = ErrGuard
-		}
-		err = wrap(op, kind, err)
+	fail := func(err error) {
 		h.emit(ctx, kindFor(err), FlowEnroll, user.ID, h.clientIP(r), err)
 		h.renderApprove(w, r, "enable", user.Email, h.cfg.paths.Enable, "confirm", err)
+	}
+	release, err := h.begin(ctx, op, keyInFlightUser+user.ID)
+	if err != nil {
+		fail(err)
 		return
 	}
 	defer release()
+	// Not paired yet: back to the QR page, without using the push budget.
 	enrolled, err := h.client.Enrolled(ctx, user.Email)
-	if err != nil {
+	switch {
+	case err != nil:
 		err = vendorError(op+": enrolled", err, false)
+	case !enrolled:
+		err = wrap(op, ErrNotPaired, nil)
+	}
+	if err != nil {
 		h.emit(ctx, kindFor(err), FlowEnroll, user.ID, h.clientIP(r), err)
 		h.renderEnroll(w, r, sess, user, err)
 		return
 	}
-	if !enrolled {
-		err := wrap(op, ErrNotPaired, nil)
-		h.emit(ctx, EventFailed, FlowEnroll, user.ID, h.clientIP(r), err)
-		h.renderEnroll(w, r, sess, user, err)
-		return
-	}
-	allowed, err := h.guard.Allow(ctx, keyPush+user.ID, h.cfg.pushLimit, h.cfg.pushWindow)
-	if err != nil || !allowed {
-		kind := ErrRateLimited
-		if err != nil {
-			kind = ErrGuard
-		}
-		err = wrap(op, kind, err)
-		h.emit(ctx, EventFailed, FlowEnroll, user.ID, h.clientIP(r), err)
-		h.renderApprove(w, r, "enable", user.Email, h.cfg.paths.Enable, "confirm", err)
+	if err := h.allow(ctx, op, keyPush+user.ID); err != nil {
+		fail(err)
 		return
 	}
 	h.enableFinish(w, r, sess, user, otp, false)
@@ -281,17 +266,16 @@ func validQRURL(raw string) bool {
 func (h *Handlers) serveEnableStatus(w http.ResponseWriter, r *http.Request) {
 	const op = "enable status"
 	setSecurityHeaders(w)
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		f := describe(ErrMethod)
-		writeJSON(w, f.status, jsonError{Error: jsonErrorBody{f.code, f.message}})
-		return
-	}
-	ctx := r.Context()
 	jsonFail := func(err error) {
 		f := describe(err)
 		writeJSON(w, f.status, jsonError{Error: jsonErrorBody{f.code, f.message}})
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		jsonFail(ErrMethod)
+		return
+	}
+	ctx := r.Context()
 	sess, user, err := h.settingsUser(ctx, r, op)
 	if err != nil {
 		jsonFail(err)
