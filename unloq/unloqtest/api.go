@@ -659,7 +659,7 @@ func (s *Simulator) handleEncryption(rp *responder, r *http.Request, f fields) {
 		tokenType: "ENCRYPTION",
 	}, typeEncryption, func(a *approval) (map[string]any, error) {
 		if genToken {
-			return map[string]any{"unloq_id": a.p.unloqID(), "token": s.mintLocked(a, tokenTTL)}, nil
+			return s.approvalResultLocked(a, true)
 		}
 		k, err := encodeKey(s.encKeyLocked(a.p), a.publicKey)
 		if err != nil {

@@ -17,7 +17,7 @@ type deviceView struct {
 
 func (s *Simulator) deviceData(r *http.Request) deviceView {
 	v := deviceView{
-		Base: s.relBase(r),
+		Base: mountPrefix(r),
 		Behaviors: []Behavior{BehaviorManual, BehaviorApprove, BehaviorDeny, BehaviorIgnore,
 			BehaviorOffline, BehaviorUnregistered},
 	}
@@ -45,24 +45,22 @@ func setPageHeaders(w http.ResponseWriter) {
 
 // handleDevice serves the simulated phone.
 func (s *Simulator) handleDevice(w http.ResponseWriter, r *http.Request) {
+	s.renderDevice(w, r, "page")
+}
+
+// handleDeviceState serves the phone's content only; the page polls it.
+func (s *Simulator) handleDeviceState(w http.ResponseWriter, r *http.Request) {
+	s.renderDevice(w, r, "state")
+}
+
+func (s *Simulator) renderDevice(w http.ResponseWriter, r *http.Request, tmpl string) {
 	var buf bytes.Buffer
-	if err := deviceTmpl.ExecuteTemplate(&buf, "page", s.deviceData(r)); err != nil {
+	if err := deviceTmpl.ExecuteTemplate(&buf, tmpl, s.deviceData(r)); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	setPageHeaders(w)
 	w.Header().Set("X-Frame-Options", "DENY")
-	_, _ = w.Write(buf.Bytes())
-}
-
-// handleDeviceState serves the phone's content only; the page polls it.
-func (s *Simulator) handleDeviceState(w http.ResponseWriter, r *http.Request) {
-	var buf bytes.Buffer
-	if err := deviceTmpl.ExecuteTemplate(&buf, "state", s.deviceData(r)); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	setPageHeaders(w)
 	_, _ = w.Write(buf.Bytes())
 }
 
@@ -81,7 +79,7 @@ func (s *Simulator) deviceDone(w http.ResponseWriter, r *http.Request, err error
 		http.Error(w, err.Error()+"\n\nGo back to the phone and try again.", controlStatus(err))
 		return
 	}
-	http.Redirect(w, r, s.relBase(r)+"/device", http.StatusSeeOther)
+	http.Redirect(w, r, mountPrefix(r)+"/device", http.StatusSeeOther)
 }
 
 func (s *Simulator) handleDeviceAnswer(w http.ResponseWriter, r *http.Request) {

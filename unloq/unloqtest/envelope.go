@@ -41,26 +41,21 @@ var (
 )
 
 type envelope struct {
-	Type   string `json:"type,omitempty"`
-	Result any    `json:"result,omitempty"`
-	Error  *struct {
-		Code    string `json:"code"`
-		NS      string `json:"ns"`
-		Message string `json:"message"`
-		Status  int    `json:"status"`
-	} `json:"error,omitempty"`
+	Type   string       `json:"type,omitempty"`
+	Result any          `json:"result,omitempty"`
+	Error  *errorObject `json:"error,omitempty"`
+}
+
+type errorObject struct {
+	Code    string `json:"code"`
+	NS      string `json:"ns"`
+	Message string `json:"message"`
+	Status  int    `json:"status"`
 }
 
 func errorBody(e *apiError) envelope {
 	ns, _, _ := strings.Cut(e.code, ".")
-	var env envelope
-	env.Error = &struct {
-		Code    string `json:"code"`
-		NS      string `json:"ns"`
-		Message string `json:"message"`
-		Status  int    `json:"status"`
-	}{Code: e.code, NS: strings.ToLower(ns), Message: e.message, Status: e.status}
-	return env
+	return envelope{Error: &errorObject{Code: e.code, NS: strings.ToLower(ns), Message: e.message, Status: e.status}}
 }
 
 // responder writes one API answer. Blocking calls may first write

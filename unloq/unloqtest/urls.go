@@ -8,7 +8,8 @@ import (
 
 // mountPrefix returns the path prefix stripped in front of the simulator
 // (e.g. "/_unloq" behind http.StripPrefix("/_unloq", sim)): the part of the
-// raw request URI that is not in r.URL's path.
+// raw request URI that is not in r.URL's path, "" at the root. It is the
+// simulator's root as a path usable in its own pages.
 func mountPrefix(r *http.Request) string {
 	ru := r.RequestURI
 	if i := strings.IndexByte(ru, '?'); i >= 0 {
@@ -56,12 +57,6 @@ func (s *Simulator) publicBase(r *http.Request) string {
 		return s.cfg.publicURL
 	}
 	return origin(r) + mountPrefix(r)
-}
-
-// relBase returns the simulator's root as a path usable in its own pages
-// (the mount prefix, "" at the root).
-func (s *Simulator) relBase(r *http.Request) string {
-	return mountPrefix(r)
 }
 
 // withToken appends token=… to u's query.

@@ -116,7 +116,7 @@ func (s *Simulator) handleIndex(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	data := struct {
 		Base, Public, WidgetKey, LoginURL string
-	}{s.relBase(r), s.publicBase(r), s.cfg.widgetKey, s.cfg.loginURL}
+	}{mountPrefix(r), s.publicBase(r), s.cfg.widgetKey, s.cfg.loginURL}
 	if err := indexTmpl.Execute(&buf, data); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
