@@ -59,12 +59,11 @@ func (c *Client) do(ctx context.Context, call apiCall, out any) error {
 	if e != nil && call.retry && !call.approval && e.Code == codeNetwork && !IsTimeout(e) && ctx.Err() == nil {
 		status, e = c.attempt(ctx, call, out)
 	}
-	if e == nil {
-		c.log(ctx, call.op, status, time.Since(start), nil)
-		return nil
-	}
 	c.log(ctx, call.op, status, time.Since(start), e)
-	return e
+	if e != nil {
+		return e
+	}
+	return nil // not e: a nil *Error in an error interface is not nil
 }
 
 // attempt performs one HTTP exchange under the per-call timeout.

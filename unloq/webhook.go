@@ -28,8 +28,13 @@ const maxWebhookBody = 64 << 10
 // sorted in byte order. A key with several values contributes them joined
 // with "," (as UNLOQ's Node client would stringify an array).
 func SignWebhook(secret, pathOrURL string, params url.Values) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(signedString(pathOrURL, params)))
+	return hmacBase64(secret, signedString(pathOrURL, params))
+}
+
+// hmacBase64 is base64std(HMAC-SHA256(key, msg)), with padding.
+func hmacBase64(key, msg string) string {
+	mac := hmac.New(sha256.New, []byte(key))
+	mac.Write([]byte(msg))
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
@@ -51,10 +56,7 @@ func VerifyLinkSignature(deviceSecret, linkKey, signature string) bool {
 	if deviceSecret == "" || linkKey == "" || signature == "" {
 		return false
 	}
-	mac := hmac.New(sha256.New, []byte(deviceSecret))
-	mac.Write([]byte(linkKey))
-	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
-	return hmac.Equal([]byte(want), []byte(signature))
+	return hmac.Equal([]byte(hmacBase64(deviceSecret, linkKey)), []byte(signature))
 }
 
 // VerifyWebhookRequest checks a webhook POST from UNLOQ: it reads the body
