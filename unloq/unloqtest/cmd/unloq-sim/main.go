@@ -61,6 +61,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the usage is printed; not a failure
+	}
 	if err != nil {
 		return err
 	}

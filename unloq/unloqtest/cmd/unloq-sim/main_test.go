@@ -48,6 +48,12 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
+func TestRunHelp(t *testing.T) {
+	var stderr strings.Builder
+	require.NoError(t, run(context.Background(), []string{"-h"}, io.Discard, &stderr))
+	assert.Contains(t, stderr.String(), "-approval-timeout")
+}
+
 func TestRunServesAndShutsDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
