@@ -1,6 +1,7 @@
 package unloqtest
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -250,5 +251,31 @@ func TestFireAsyncDuringClose(t *testing.T) {
 		before := hits.Load()
 		require.NoError(t, s.Close())
 		assert.Equal(t, before, hits.Load(), "no delivery outlives Close")
+	}
+}
+
+// Close ends the retries of a RemoteLogout whose hook keeps failing.
+func TestCloseStopsRemoteLogoutRetries(t *testing.T) {
+	first := make(chan struct{}, 1)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		select {
+		case first <- struct{}{}:
+		default:
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer hook.Close()
+	s, err := New(WithWebhook(EventLogout, hook.URL, "", 5, time.Hour))
+	require.NoError(t, err)
+	s.AddProfile("ann@example.test", "", "")
+	done := make(chan error, 1)
+	go func() { done <- s.RemoteLogout(context.Background(), "ann@example.test", "sid-1") }()
+	<-first
+	require.NoError(t, s.Close())
+	select {
+	case err := <-done:
+		assert.ErrorIs(t, err, context.Canceled)
+	case <-time.After(5 * time.Second):
+		t.Fatal("RemoteLogout still retrying after Close")
 	}
 }

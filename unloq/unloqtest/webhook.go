@@ -146,7 +146,7 @@ func (s *Simulator) Deliveries() []Delivery {
 // it POSTs {unloq_id, sid} to every "logout" webhook, signed per §6.5 with
 // X-Requested-With, retrying on failure as configured. It returns once
 // every hook accepted the delivery (nil) or gave up (error), or when ctx
-// ends. If sid is empty, the sid last attached to one of the profile's
+// ends or the simulator closes. If sid is empty, the sid last attached to one of the profile's
 // approvals is used.
 func (s *Simulator) RemoteLogout(ctx context.Context, email, sid string) error {
 	s.mu.Lock()
@@ -175,6 +175,10 @@ func (s *Simulator) RemoteLogout(ctx context.Context, email, sid string) error {
 	params := url.Values{}
 	params.Set("unloq_id", id)
 	params.Set("sid", sid)
+	// Close stops the retries here too, not only those of fireAsync.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(s.bg, cancel)()
 	var errs []error
 	for _, h := range hs {
 		if err := s.deliver(ctx, h, params); err != nil {
