@@ -16,6 +16,11 @@
 //	GET  /settings/2fa/enable/status  {"enrolled":bool} for the QR page's polling
 //	POST /settings/2fa/disable    fresh approval, then second_factor cleared
 //
+// Other routers (chi, gorilla/mux, ...) mount each handler on its path
+// instead, from Handlers.Paths: TwoStep, Callback, Enable, EnableStatus and
+// Disable. Each handler checks the method itself (405 with an Allow header),
+// so it may be mounted for every method.
+//
 // The paths are configurable (WithPaths). The app's session-check
 // middleware (package middleware) must exempt the two-step and callback
 // routes; its defaults do.

@@ -238,13 +238,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	require.NoError(t, err)
 	e.h = h
 
+	app := e.appRoutes()
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
-		// The app's own password check would run here.
-		if err := h.PasswordVerified(w, r, r.FormValue("user_id"), r.FormValue("next")); err != nil {
-			http.Error(w, "login failed", http.StatusServiceUnavailable)
-		}
-	})
+	mux.HandleFunc("POST /login", app.login)
 	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = fmt.Fprintf(w, `<!doctype html><title>login</title><form method="post" action="/login">
 <input id="uid" name="user_id"><input type="hidden" name="next" value="%s"><button id="go">Log in</button></form>`,
@@ -258,10 +254,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 <form method="post" action="/settings/2fa/enable"><button id="enable">Turn on</button></form>
 <form method="post" action="/settings/2fa/disable"><button id="disable">Turn off</button></form>`)
 	})
-	mux.HandleFunc("GET /_test/state", func(w http.ResponseWriter, r *http.Request) {
-		s, _ := sm.Load(r)
-		_ = json.NewEncoder(w).Encode(sessionView{State: s.State().String(), UserID: s.UserID(), LoginID: s.LoginID()})
-	})
+	mux.HandleFunc("GET /_test/state", app.state)
 	mux.HandleFunc("POST /_test/logout", func(w http.ResponseWriter, r *http.Request) {
 		if err := h.Logout(w, r); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
