@@ -144,7 +144,7 @@ func (a *App) build(ctx context.Context) error {
 	}
 
 	p := &pages{
-		users: users, store: st, sessions: sm, twoStep: h, render: rnd,
+		users: users, twoStep: h, render: rnd,
 		deviceURL: deviceURL, demoEmail: cfg.DemoEmail, demoPass: cfg.DemoPassword, log: log,
 	}
 	a.handler = a.routes(p, h, mw)
@@ -226,9 +226,8 @@ func securityHeaders(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		if h.Get("Referrer-Policy") == "" {
-			h.Set("Referrer-Policy", "same-origin")
-		}
+		// The two-step handlers replace it with no-referrer on their pages.
+		h.Set("Referrer-Policy", "same-origin")
 		next.ServeHTTP(w, r)
 	})
 }

@@ -49,8 +49,6 @@ type twoStep interface {
 // dashboard and settings.
 type pages struct {
 	users     *Users
-	store     store.UserStore
-	sessions  *session.Manager
 	twoStep   twoStep
 	render    *renderer
 	deviceURL string
@@ -183,8 +181,7 @@ func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
 	p.render.render(w, r, http.StatusOK, "dashboard", v)
 }
 
-// settings is GET /settings (behind RequireVerified): the two-step state
-// comes from the store, the same place the handlers write it.
+// settings is GET /settings (behind RequireVerified).
 func (p *pages) settings(w http.ResponseWriter, r *http.Request) {
 	v, ok := p.verifiedView(w, r, "Settings")
 	if !ok {
@@ -193,23 +190,18 @@ func (p *pages) settings(w http.ResponseWriter, r *http.Request) {
 	p.render.render(w, r, http.StatusOK, "settings", v)
 }
 
-// verifiedView builds the view of a protected page, with the user's
-// two-step state read from the store. It fails closed.
+// verifiedView builds the view of a protected page. The user's row, read
+// once by newView, carries the second_factor column the handlers write
+// through store.SQL. It fails closed.
 func (p *pages) verifiedView(w http.ResponseWriter, r *http.Request, title string) (*view, bool) {
 	v := p.newView(r, title)
-	id, ok := middleware.UserID(r)
-	if !ok || v.User == nil {
+	if v.User == nil {
 		// RequireVerified lets only verified users through; a user deleted
-		// from the database since is logged out.
+		// from the database since (or unreadable now) is sent to log in.
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return nil, false
 	}
-	su, err := p.store.User(r.Context(), id)
-	if err != nil {
-		p.fail(w, r, "demo: read second factor", err)
-		return nil, false
-	}
-	v.TwoStepOn = su.SecondFactor == store.SecondFactorUNLOQ
+	v.TwoStepOn = v.User.SecondFactor == store.SecondFactorUNLOQ
 	return v, true
 }
 

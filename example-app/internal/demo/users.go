@@ -181,16 +181,7 @@ func (u *Users) ByID(ctx context.Context, id string) (User, error) {
 	if err != nil {
 		return User{}, sql.ErrNoRows
 	}
-	var (
-		email  string
-		second sql.NullString
-	)
-	err = u.db.QueryRowContext(ctx,
-		`SELECT email, second_factor FROM users WHERE id = ?`, n).Scan(&email, &second)
-	if err != nil {
-		return User{}, err
-	}
-	return User{ID: id, Email: email, SecondFactor: second.String}, nil
+	return u.one(ctx, "id", n)
 }
 
 // ByEmail returns the account with the given e-mail address, or sql.ErrNoRows.
@@ -199,12 +190,19 @@ func (u *Users) ByEmail(ctx context.Context, email string) (User, error) {
 	if err != nil {
 		return User{}, sql.ErrNoRows
 	}
+	return u.one(ctx, "email", email)
+}
+
+// one returns the account whose column (id or email, both unique) is
+// value, or sql.ErrNoRows.
+func (u *Users) one(ctx context.Context, column string, value any) (User, error) {
 	var (
 		id     int64
+		email  string
 		second sql.NullString
 	)
-	err = u.db.QueryRowContext(ctx,
-		`SELECT id, second_factor FROM users WHERE email = ?`, email).Scan(&id, &second)
+	err := u.db.QueryRowContext(ctx,
+		`SELECT id, email, second_factor FROM users WHERE `+column+` = ?`, value).Scan(&id, &email, &second)
 	if err != nil {
 		return User{}, err
 	}
