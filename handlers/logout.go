@@ -16,24 +16,28 @@ import (
 // request carries the old cookie and, once approved, would set a verified
 // one. Logout therefore also consumes the pending login in the Guard, the
 // same record that lets a pending login complete only once, so that late
-// approval is refused. A Guard error is returned after the cookie is
-// cleared; the app should still treat the user as logged out.
+// approval is refused.
+//
+// Logout always tries to delete the cookie, even when the session could not
+// be read (tampered cookie, session store down) or the Guard failed; such
+// an error is returned afterwards, and the app should still treat the user
+// as logged out.
 func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) error {
-	sess, err := h.sm.Load(r)
-	if err != nil && !errors.Is(err, session.ErrUnreadable) {
-		return wrap("logout", ErrSession, err)
+	// On a load error sess is an empty session: clearing and saving it
+	// still deletes the cookie.
+	sess, loadErr := h.sm.Load(r)
+	var errs []error
+	if loadErr != nil && !errors.Is(loadErr, session.ErrUnreadable) {
+		errs = append(errs, wrap("logout", ErrSession, loadErr))
 	}
-	var guardErr error
 	if id := sess.LoginID(); id != "" && !sess.Was2FA() {
 		if _, err := h.guard.MarkUsed(r.Context(), loginDoneKey(id), h.loginDoneTTL()); err != nil {
-			guardErr = wrap("logout", ErrGuard, err)
+			errs = append(errs, wrap("logout", ErrGuard, err))
 		}
 	}
-	// An unreadable cookie yields an empty session: clearing and saving it
-	// still deletes the cookie.
 	sess.Clear()
 	if err := sess.Save(w, r); err != nil {
-		return wrap("logout", ErrSession, err)
+		errs = append(errs, wrap("logout", ErrSession, err))
 	}
-	return guardErr
+	return errors.Join(errs...)
 }

@@ -1,14 +1,21 @@
 package handlers_test
 
 import (
+	"errors"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"testing"
+
+	"github.com/gorilla/sessions"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/unloq2fa/unloq2fa/handlers"
+	"github.com/unloq2fa/unloq2fa/session"
+	"github.com/unloq2fa/unloq2fa/store"
 )
 
 // TestLogoutRefusesLateApproval: a push still waiting on the phone when the
@@ -100,4 +107,32 @@ func TestLogoutClearsCookie(t *testing.T) {
 	r := garbage.post("/_test/logout", nil)
 	require.Equal(t, http.StatusNoContent, r.code)
 	assert.Contains(t, r.hdr.Get("Set-Cookie"), "Max-Age=0")
+}
+
+// downStore is a session store that cannot be reached.
+type downStore struct{}
+
+func (downStore) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return downStore{}.New(r, name)
+}
+func (d downStore) New(_ *http.Request, name string) (*sessions.Session, error) {
+	return sessions.NewSession(d, name), &net.OpError{Op: "dial", Err: errors.New("connection refused")}
+}
+func (downStore) Save(*http.Request, http.ResponseWriter, *sessions.Session) error {
+	return &net.OpError{Op: "dial", Err: errors.New("connection refused")}
+}
+
+// TestLogoutWithSessionStoreDown: logout fails closed. The cookie is
+// deleted and the error is returned for the app to log.
+func TestLogoutWithSessionStoreDown(t *testing.T) {
+	sm, err := session.NewManager(session.WithStore(downStore{}))
+	require.NoError(t, err)
+	h, err := handlers.New(newEnv(t).client, sm, store.NewMemory())
+	require.NoError(t, err)
+	r := httptest.NewRequest(http.MethodPost, "/logout", nil)
+	r.AddCookie(&http.Cookie{Name: session.DefaultCookieName, Value: "some-id"})
+	rec := httptest.NewRecorder()
+	err = h.Logout(rec, r)
+	require.ErrorIs(t, err, handlers.ErrSession)
+	assert.Contains(t, rec.Header().Get("Set-Cookie"), "Max-Age=0")
 }

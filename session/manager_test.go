@@ -345,6 +345,21 @@ func TestStoreFailuresFailClosed(t *testing.T) {
 	}
 }
 
+// TestClearDeletesCookieWhenStoreFails: logging out fails closed. A store
+// that cannot erase the record still leaves the browser without a cookie.
+func TestClearDeletesCookieWhenStoreFails(t *testing.T) {
+	m := newManager(t, session.WithStore(errStore{err: &netError{}}))
+	s, err := m.Load(request())
+	require.ErrorIs(t, err, session.ErrStore)
+	s.Clear()
+	rec := httptest.NewRecorder()
+	require.ErrorIs(t, s.Save(rec, request()), session.ErrStore)
+	lines := setCookieLines(rec)
+	require.Len(t, lines, 1)
+	assert.Contains(t, lines[0], session.DefaultCookieName+"=;")
+	assert.Contains(t, lines[0], "Max-Age=0")
+}
+
 type netError struct{}
 
 func (*netError) Error() string   { return "dial tcp: connection refused" }

@@ -307,6 +307,12 @@ func (s *Session) Save(w http.ResponseWriter, r *http.Request) error {
 	s.raw.Options = opts
 	removeSetCookie(h, m.setCookiePrefix)
 	if err := m.store.Save(r, w, s.raw); err != nil {
+		if s.cleared {
+			// Logging out fails closed: even when the store cannot erase
+			// the record, the browser loses its cookie.
+			removeSetCookie(h, m.setCookiePrefix)
+			http.SetCookie(w, sessions.NewCookie(m.name, "", opts))
+		}
 		return saveError(err)
 	}
 	if s.cleared {
