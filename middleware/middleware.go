@@ -7,6 +7,8 @@ import (
 	"net/url"
 
 	"github.com/unloq2fa/unloq2fa/session"
+
+	"github.com/unloq2fa/unloq2fa/internal/nexturl"
 )
 
 // Middleware enforces the two-step login. It is immutable after [New] and
@@ -158,28 +160,11 @@ func (h *required) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // loginLocation is the login path with next set to the request URI when
 // that is a safe same-origin relative reference.
 func (m *Middleware) loginLocation(r *http.Request) string {
-	next := safeNext(r.URL.RequestURI())
-	if next == "" {
+	next, ok := nexturl.Safe(r.URL.RequestURI())
+	if !ok {
 		return m.loginPath
 	}
 	return m.loginPath + "?next=" + url.QueryEscape(next)
-}
-
-// safeNext returns uri if it is a same-origin relative reference (an
-// absolute path, not "//host" nor "/\host", no control characters), else "".
-func safeNext(uri string) string {
-	if uri == "" || uri[0] != '/' || len(uri) > 2048 {
-		return ""
-	}
-	if len(uri) > 1 && (uri[1] == '/' || uri[1] == '\\') {
-		return ""
-	}
-	for i := 0; i < len(uri); i++ {
-		if c := uri[i]; c < 0x20 || c == 0x7f || c == '\\' {
-			return ""
-		}
-	}
-	return uri
 }
 
 // unreadable handles a session that could not be loaded: the request goes
