@@ -13,6 +13,7 @@ import (
 // an application behind a load balancer need a shared implementation (Redis,
 // SQL, ...) with the same semantics. Every method takes the request context
 // first. Any error makes the handlers refuse the request (fail closed).
+// Package handlers/guardtest checks an implementation against this contract.
 type Guard interface {
 	// Allow records one event for key and reports whether it is within
 	// limit events per window (a sliding window). A refused event is not
