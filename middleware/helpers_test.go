@@ -15,6 +15,7 @@ import (
 
 	"github.com/unloq2fa/unloq2fa/middleware"
 	"github.com/unloq2fa/unloq2fa/session"
+	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
 var (
@@ -22,25 +23,9 @@ var (
 	blockKey = bytes.Repeat([]byte{0xa5}, 32)
 )
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock is the simulator's settable clock, at a fixed start.
+func newFakeClock() *unloqtest.FakeClock {
+	return unloqtest.NewFakeClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // countingStore wraps a store and counts decodes (Get and New).
@@ -80,7 +65,7 @@ func (c *countingStore) count() int {
 
 // env is a session manager over a counting cookie store with a fake clock.
 type env struct {
-	clock *fakeClock
+	clock *unloqtest.FakeClock
 	store *countingStore
 	sm    *session.Manager
 }

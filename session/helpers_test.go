@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unloq2fa/unloq2fa/session"
+	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
 // Test keys: distinct, non-zero, of the right lengths.
@@ -23,26 +24,9 @@ var (
 	blockKey2 = bytes.Repeat([]byte{0x44}, 16)
 )
 
-// fakeClock is a settable clock for WithClock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock is the simulator's settable clock, at a fixed start.
+func newFakeClock() *unloqtest.FakeClock {
+	return unloqtest.NewFakeClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 }
 
 func newManager(t testing.TB, opts ...session.Option) *session.Manager {
