@@ -1,0 +1,112 @@
+package stepup
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"html/template"
+	"net/http"
+
+	"github.com/unloq2fa/unloq2fa/internal/accept"
+	"github.com/unloq2fa/unloq2fa/internal/nexturl"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Template names a set given to WithTemplates must define.
+const (
+	TemplateWait    = "stepup_wait"    // data: WaitPage
+	TemplateRefused = "stepup_refused" // data: RefusedPage
+)
+
+// WaitPage is the data of TemplateWait: a form that POSTs to Action with
+// the hidden Fields (the step-up mode first) and FormField, submitted by
+// itself by a script carrying Nonce.
+type WaitPage struct {
+	Title     string
+	AppName   string
+	Action    string        // the request's own path and query
+	Fields    []Field       // hidden fields, FieldStepUp first
+	FormField template.HTML // WithFormField's markup, may be empty
+	Nonce     string        // WithScriptNonce's nonce, may be empty
+	CancelURL string
+}
+
+// RefusedPage is the data of TemplateRefused.
+type RefusedPage struct {
+	Title     string
+	AppName   string
+	Code      string // machine code, e.g. "denied"
+	Message   string
+	CancelURL string
+}
+
+func defaultTemplates() *template.Template {
+	return template.Must(template.ParseFS(templateFS, "templates/*.html"))
+}
+
+// setSecurityHeaders marks a response of this package as private,
+// unframeable and referrer-free.
+func setSecurityHeaders(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("Cache-Control", "no-store")
+	hd.Set("Pragma", "no-cache")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+}
+
+func wantsJSON(r *http.Request) bool { return accept.PrefersJSON(r.Header.Get("Accept")) }
+
+func safePath(p string) (string, bool) { return nexturl.Safe(p) }
+
+func (s *StepUp) html(w http.ResponseWriter, status int, name string, data any) {
+	setSecurityHeaders(w)
+	var buf bytes.Buffer
+	if err := s.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
+		if s.cfg.logger != nil {
+			s.cfg.logger.Error("unloq2fa step-up template failed", "template", name, "error", err.Error())
+		}
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	setSecurityHeaders(w)
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+type jsonError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// refuse reports err (hook, logger) and answers with its page or JSON.
+func (s *StepUp) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	if s.cfg.onRefusal != nil {
+		s.cfg.onRefusal(r, err)
+	}
+	if s.cfg.logger != nil {
+		s.cfg.logger.LogAttrs(r.Context(), slogLevel(err), "unloq2fa step-up refused", slogErr(err))
+	}
+	d := describe(err)
+	if wantsJSON(r) {
+		writeJSON(w, d.status, map[string]any{"error": jsonError{Code: d.code, Message: d.message}})
+		return
+	}
+	s.html(w, d.status, TemplateRefused, RefusedPage{
+		Title: "Not done", AppName: s.cfg.appName, Code: d.code, Message: d.message, CancelURL: s.cfg.cancelURL,
+	})
+}
