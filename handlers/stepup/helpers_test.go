@@ -149,7 +149,7 @@ func (h *harness) login(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if v := q.Get("flow"); v != "" {
-		sess.SetFlow("stepup:"+code, v)
+		sess.SetFlow("stepup:"+code, strings.Replace(v, "LID", sess.LoginID(), 1))
 	}
 	if err := sess.Save(w, r); err != nil {
 		http.Error(w, err.Error(), 500)
