@@ -127,10 +127,10 @@ func (f fields) str(k string) (string, bool) {
 	}
 }
 
-// text returns the trimmed string value or "".
+// text returns the string value with ASCII whitespace trimmed, or "".
 func (f fields) text(k string) string {
 	s, _ := f.str(k)
-	return strings.TrimSpace(s)
+	return trimASCIISpace(s)
 }
 
 // boolean returns the field as a bool, accepting true/false, "true"/"false",
