@@ -19,8 +19,11 @@ type EncryptionRequest struct {
 	RequesterID ID     // UnloqID of the requesting UNLOQ user
 	// PublicKey is a PEM RSA public key; when set, the encryption key comes
 	// back RSA-encrypted and base64-encoded (see DecryptEncryptionKey).
-	PublicKey     string
-	GenerateToken bool // server default false
+	PublicKey string
+	// GenerateToken asks for a one-time access token instead of the key;
+	// POST /token then carries encryption_key. It is always sent, so the
+	// outcome never depends on the server's default (documented as false).
+	GenerateToken bool
 	IP            string
 }
 
@@ -47,7 +50,7 @@ func (c *Client) RequestEncryptionKey(ctx context.Context, req EncryptionRequest
 	body.str("message", req.Message)
 	body.id("requester_id", req.RequesterID)
 	body.str("public_key", req.PublicKey)
-	body.flag("generate_token", req.GenerateToken)
+	body["generate_token"] = req.GenerateToken
 	body.str("ip", req.IP)
 	var w tokenWire
 	if err := c.do(ctx, apiCall{op: op, method: http.MethodPost, path: "encryption/user", body: body, approval: true}, &w); err != nil {

@@ -55,7 +55,7 @@ func TestRequestEncryptionKeyWire(t *testing.T) {
 			name:   "direct key by email",
 			req:    EncryptionRequest{Email: "u@x.test"},
 			result: `{"unloq_id":1234,"encryption_key":"a2V5"}`,
-			want:   `{"email":"u@x.test"}`,
+			want:   `{"email":"u@x.test","generate_token":false}`,
 			res:    EncryptionResult{UnloqID: "1234", EncryptionKey: "a2V5"},
 		},
 	}

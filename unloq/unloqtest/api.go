@@ -606,9 +606,10 @@ func (s *Simulator) handleAuthorize(rp *responder, r *http.Request, f fields) {
 		rp.fail(badRequest(fmt.Sprintf("The field \"reference\" must be at most %d characters.", maxReferenceLen)))
 		return
 	}
-	// The DOCS example answers {unloq_id, token} without generate_token,
-	// so an absent field means true here; false returns the user data.
-	genToken, e := f.boolean("generate_token", true)
+	// UNLOQ documents generate_token as false by default for authorize:
+	// only an explicit true returns {unloq_id, token}; otherwise the result
+	// is the user data with approval_id and no token.
+	genToken, e := f.boolean("generate_token", false)
 	if e != nil {
 		rp.fail(e)
 		return

@@ -133,8 +133,9 @@ func (f fields) text(k string) string {
 	return trimASCIISpace(s)
 }
 
-// boolean returns the field as a bool, accepting true/false, "true"/"false",
-// "1"/"0", "yes"/"no", "on"/"off" and numbers.
+// boolean returns the field as a bool, accepting true/false, the strings
+// "true"/"false", "1"/"0", "yes"/"no", "on"/"off" in any ASCII letter case,
+// and numbers.
 func (f fields) boolean(k string, def bool) (bool, *apiError) {
 	v, ok := f[k]
 	if !ok || v == nil {
@@ -150,7 +151,7 @@ func (f fields) boolean(k string, def bool) (bool, *apiError) {
 		}
 		return n != 0, nil
 	case string:
-		switch strings.ToLower(strings.TrimSpace(t)) {
+		switch asciiLower(trimASCIISpace(t)) {
 		case "true", "1", "yes", "on":
 			return true, nil
 		case "false", "0", "no", "off":
