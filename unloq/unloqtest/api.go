@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -220,7 +219,7 @@ func (s *Simulator) handleDeactivate(rp *responder, _ *http.Request, f fields) {
 	p.device = nil
 	p.otpRequired = false
 	p.authenticated = false
-	p.encKey = nil
+	// p.encKey stays: the account's key survives deactivation.
 	s.cancelProfileLocked(p, reasonDeactivated)
 	params := hookParams(p, f.text("ip"))
 	s.mu.Unlock()
@@ -568,22 +567,6 @@ func (s *Simulator) generateToken(f fields, otp string, ttl time.Duration) (map[
 
 // --- authorisation and encryption ------------------------------------------
 
-var variableRE = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
-
-// render replaces $name by vars[name]; unknown variables stay as written.
-// A longer variable name wins over its prefix ($name_full vs $name).
-func render(tmpl string, vars map[string]string) string {
-	return variableRE.ReplaceAllStringFunc(tmpl, func(m string) string {
-		name := m[1:]
-		for n := len(name); n > 0; n-- {
-			if v, ok := vars[name[:n]]; ok {
-				return v + name[n:]
-			}
-		}
-		return m
-	})
-}
-
 // reservedAuthorize are authorize fields that are not template variables.
 var reservedAuthorize = map[string]bool{
 	"unloq_id": true, "email": true, "reference": true, "ip": true, "generate_token": true,
@@ -592,7 +575,9 @@ var reservedAuthorize = map[string]bool{
 
 func (s *Simulator) handleAuthorize(rp *responder, r *http.Request, f fields) {
 	code := r.PathValue("code")
-	act, ok := s.cfg.actions[code]
+	s.mu.Lock()
+	act, ok := s.actions[code]
+	s.mu.Unlock()
 	if !ok {
 		rp.fail(newErr(http.StatusNotFound, "ACTION.NOT_FOUND", "No action with that code."))
 		return
@@ -629,7 +614,7 @@ func (s *Simulator) handleAuthorize(rp *responder, r *http.Request, f fields) {
 	}
 	s.blockingApproval(rp, r, f, &approval{
 		typ: TypeAuthorization, method: string(unloq.MethodUNLOQ), ip: f.text("ip"), reference: ref,
-		title: render(act.title, vars), message: render(act.message, vars), tokenType: "AUTHORIZE",
+		title: render(act.Title, vars), message: render(act.Message, vars), tokenType: "AUTHORIZE", action: code,
 	}, typeAuthorize, func(a *approval) (map[string]any, error) {
 		return s.approvalResultLocked(a, genToken)
 	})

@@ -73,7 +73,7 @@ type profile struct {
 	device        *device
 	otpRequired   bool   // set by a push denial, cleared by a success with a valid OTP
 	authenticated bool   // has authenticated to the app (needed by authorize/encryption)
-	encKey        []byte // per (app, profile) encryption key, created on first use
+	encKey        []byte // per (app, profile) encryption key, created on first use, kept across deactivation
 }
 
 func (p *profile) unloqID() string { return strconv.FormatInt(p.id, 10) }

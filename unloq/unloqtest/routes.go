@@ -64,6 +64,9 @@ func (s *Simulator) routes() *http.ServeMux {
 	m.HandleFunc("GET /_control/requests", s.ctlRequests)
 	m.HandleFunc("GET /_control/webhooks", s.ctlDeliveries)
 	m.HandleFunc("POST /_control/clock", s.ctlClock)
+	m.HandleFunc("GET /_control/actions", s.ctlActions)
+	m.HandleFunc("PUT /_control/actions/{code}", s.ctlSetAction)
+	m.HandleFunc("DELETE /_control/actions/{code}", s.ctlRemoveAction)
 	m.HandleFunc("/_control/", func(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusNotFound, "no such control endpoint")
 	})

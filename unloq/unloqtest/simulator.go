@@ -44,7 +44,8 @@ type Simulator struct {
 	faults     []*Fault
 	requests   []RecordedRequest
 	deliveries []Delivery
-	changed    chan struct{} // closed and replaced on every approval change
+	actions    map[string]Action // by code: DefaultActions, then WithAction
+	changed    chan struct{}     // closed and replaced on every approval change
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -83,6 +84,13 @@ func New(opts ...Option) (*Simulator, error) {
 		closed:    make(chan struct{}),
 		bg:        bg,
 		bgCancel:  cancel,
+	}
+	s.actions = map[string]Action{}
+	for _, a := range DefaultActions() {
+		s.actions[a.Code] = a
+	}
+	for code, a := range cfg.actions {
+		s.actions[code] = a
 	}
 	s.mux = s.routes()
 	return s, nil
