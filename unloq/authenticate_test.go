@@ -16,7 +16,7 @@ func TestAuthenticateWire(t *testing.T) {
 		want string
 	}{
 		{
-			name: "push defaults (spec §10 item 24)",
+			name: "push defaults",
 			req:  AuthenticateRequest{Email: "u1@example.test", IP: "203.0.113.5"},
 			want: `{"email":"u1@example.test","method":"UNLOQ","ip":"203.0.113.5","generate_token":true}`,
 		},

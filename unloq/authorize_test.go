@@ -18,7 +18,7 @@ func TestAuthorize(t *testing.T) {
 		want string
 	}{
 		{
-			name: "docs example with variables (spec §10 item 17)",
+			name: "docs example with variables",
 			code: "transfer",
 			req:  AuthorizeRequest{UnloqID: "1", Reference: "abcdefg12", Variables: map[string]string{"name": "Server 1", "target": "john@doe.com"}},
 			want: `{"unloq_id":"1","reference":"abcdefg12","name":"Server 1","target":"john@doe.com","generate_token":false}`,

@@ -81,7 +81,7 @@ func TestRequestEncryptionKeyWire(t *testing.T) {
 }
 
 // TestEncryptionRoundTrip: the server encrypts the user's key with the
-// public key from the request (spec §10 item 18); the caller decrypts it.
+// public key from the request; the caller decrypts it.
 func TestEncryptionRoundTrip(t *testing.T) {
 	priv := testRSAKey()
 	userKey := []byte("0123456789abcdef0123456789abcdef")

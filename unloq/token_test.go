@@ -22,7 +22,7 @@ func TestTokenWire(t *testing.T) {
 		want string
 	}{
 		{"token only", TokenRequest{Token: testToken}, `{"token":"` + testToken + `"}`},
-		{"sid and duration (spec §10 item 4)", TokenRequest{Token: testToken, SID: "sess-1", Duration: time.Hour},
+		{"sid and duration", TokenRequest{Token: testToken, SID: "sess-1", Duration: time.Hour},
 			`{"token":"` + testToken + `","sid":"sess-1","duration":3600}`},
 		{"sub-second duration rounds up to 1", TokenRequest{Token: testToken, Duration: time.Millisecond},
 			`{"token":"` + testToken + `","duration":1}`},
@@ -125,7 +125,7 @@ func TestAttachSession(t *testing.T) {
 		req  SessionRequest
 		want string
 	}{
-		{"by approval id (spec §10 item 13)", SessionRequest{ApprovalID: "a-1", SID: "s2", Duration: 30 * time.Second},
+		{"by approval id", SessionRequest{ApprovalID: "a-1", SID: "s2", Duration: 30 * time.Second},
 			`{"approval_id":"a-1","sid":"s2","duration":30}`},
 		{"by token", SessionRequest{Token: testToken, SID: strings.Repeat("s", 128)},
 			`{"token":"` + testToken + `","sid":"` + strings.Repeat("s", 128) + `"}`},

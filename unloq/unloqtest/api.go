@@ -12,7 +12,7 @@ import (
 	"github.com/unloq2fa/unloq2fa/unloq"
 )
 
-// Result types of the Gen 2 envelope (§3).
+// Result types of the Gen 2 envelope ({"type": …, "result": …}).
 const (
 	typeEnroll        = "api.application.enroll.user"
 	typeEnrolled      = "api.application.enroll.check"
@@ -150,7 +150,7 @@ func (s *Simulator) handleEnroll(rp *responder, r *http.Request, f fields) {
 	s.mu.Lock()
 	p := s.profileLocked(email)
 	if p != nil && p.enrolled() {
-		// A known user: ask the phone instead of pairing again (§4.1).
+		// A known user: UNLOQ asks the phone instead of pairing again.
 		a := &approval{typ: TypeEnrollment, method: string(unloq.MethodUNLOQ), p: p, ip: f.text("ip"),
 			title: "Add application", message: "Allow this application to use UNLOQ as " + p.email + "?"}
 		if e := s.pushLocked(a); e != nil {
@@ -508,7 +508,7 @@ func (s *Simulator) attachSession(tok, approvalID, sid string, duration int64) *
 	return s.attachLocked(a, sid, duration)
 }
 
-// handleDeviceToken is the /token/device stub (§4.7): it checks that a
+// handleDeviceToken is the /token/device stub: it checks that a
 // token is given and answers with the documented empty result.
 func (s *Simulator) handleDeviceToken(rp *responder, _ *http.Request, f fields) {
 	if f.text("token") == "" {

@@ -24,10 +24,10 @@ import (
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
-// TestConformance runs the conformance checks of unloq-api.md §10 against
-// the simulator, through the Go client (and raw HTTP where a check is about
-// the wire). The checks build on each other, as in the spec, so they run
-// in order on one simulator.
+// TestConformance checks the simulator against UNLOQ's documented
+// behaviour (numbered checks, one per documented rule), through the Go
+// client and raw HTTP where a check is about the wire. The checks build on
+// each other, so they run in order on one simulator.
 func TestConformance(t *testing.T) {
 	const (
 		email = "u1@example.test"

@@ -109,8 +109,8 @@ func (s *Simulator) ctlLogout(w http.ResponseWriter, r *http.Request) {
 	email := r.PathValue("email")
 	if err := s.RemoteLogout(r.Context(), email, f.text("sid")); err != nil {
 		st := controlStatus(err)
-		if st == http.StatusConflict {
-			st = http.StatusBadGateway
+		if st == http.StatusConflict && !errors.Is(err, errNoSession) && !errors.Is(err, errNoLogoutHook) {
+			st = http.StatusBadGateway // the application refused or missed the delivery
 		}
 		controlError(w, st, err.Error())
 		return

@@ -23,8 +23,8 @@ const (
 	// account's encryption key unless WithEncryptionKeyLength sets another.
 	DefaultEncryptionKeyLength = 32
 
-	tokenTTL        = 60 * time.Second // one-time access token lifetime (§4.5)
-	sessionWindow   = 60 * time.Second // sid attach window (§4.6)
+	tokenTTL        = 60 * time.Second // one-time access token lifetime
+	sessionWindow   = 60 * time.Second // sid attach window after the approval
 	qrTTL           = 5 * time.Minute  // lifetime of a pairing QR code
 	maxSIDLen       = 128
 	maxReferenceLen = 20
@@ -183,7 +183,8 @@ func WithPings(every time.Duration) Option {
 }
 
 // WithLegacyFields makes /token results also carry the legacy fields id,
-// source_client, link_key and link_signature beside unloq_id (§4.5).
+// source_client, link_key and link_signature beside unloq_id, as older
+// UNLOQ clients read them.
 func WithLegacyFields() Option {
 	return func(c *config) error {
 		c.legacy = true
@@ -237,7 +238,8 @@ const (
 )
 
 // WithWebhook registers a webhook for event ("logout", "activate" or
-// "deactivate"). Deliveries are form-encoded POSTs signed per §6.5 with
+// "deactivate"). Deliveries are form-encoded POSTs signed like UNLOQ's
+// (X-Unloq-Signature, see unloq.SignWebhook) with
 // secret, or with the API key when secret is empty, and carry
 // X-Requested-With. A non-2xx answer (or a transport error) is retried
 // retry times, retryTimeout apart.

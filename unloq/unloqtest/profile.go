@@ -225,7 +225,7 @@ func (s *Simulator) OTP(email string) (string, error) {
 }
 
 // LinkSecret returns the 32-character app-link secret of email's device,
-// the key of the legacy link_signature (§6.5) emitted with WithLegacyFields.
+// the key of the legacy link_signature emitted with WithLegacyFields.
 func (s *Simulator) LinkSecret(email string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
