@@ -30,9 +30,9 @@ type AuthenticateRequest struct {
 	// OTP is the 6-digit code from the app, sent as "token" (a string, so
 	// leading zeros survive). Mandatory for MethodOTP and after a denial.
 	OTP string
-	// GenerateToken: nil leaves the server default (true: the result carries
-	// an access token for POST /token); false returns the user data directly
-	// in ApprovalResult.User.
+	// GenerateToken: nil or true asks for an access token for POST /token
+	// (UNLOQ's documented default); false returns the user data directly in
+	// ApprovalResult.User. The value is always sent explicitly.
 	GenerateToken *bool
 	AskTrusted    bool
 	SourceClient  *SourceClient
@@ -84,9 +84,7 @@ func (c *Client) Authenticate(ctx context.Context, req AuthenticateRequest) (*Ap
 	body.id("unloq_id", req.UnloqID)
 	body.str("ip", req.IP)
 	body.str("token", req.OTP)
-	if req.GenerateToken != nil {
-		body["generate_token"] = *req.GenerateToken
-	}
+	body["generate_token"] = req.GenerateToken == nil || *req.GenerateToken
 	body.flag("ask_trusted", req.AskTrusted)
 	if req.SourceClient != nil && (req.SourceClient.IP != "" || req.SourceClient.UserAgent != "") {
 		body["source_client"] = req.SourceClient

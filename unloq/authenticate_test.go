@@ -16,19 +16,19 @@ func TestAuthenticateWire(t *testing.T) {
 		want string
 	}{
 		{
-			name: "push defaults (spec §10 item 24)",
+			name: "push defaults",
 			req:  AuthenticateRequest{Email: "u1@example.test", IP: "203.0.113.5"},
-			want: `{"email":"u1@example.test","method":"UNLOQ","ip":"203.0.113.5"}`,
+			want: `{"email":"u1@example.test","method":"UNLOQ","ip":"203.0.113.5","generate_token":true}`,
 		},
 		{
 			name: "otp method keeps leading zeros as a string",
 			req:  AuthenticateRequest{Email: "u1@example.test", Method: MethodOTP, OTP: "012345"},
-			want: `{"email":"u1@example.test","method":"OTP","token":"012345"}`,
+			want: `{"email":"u1@example.test","method":"OTP","token":"012345","generate_token":true}`,
 		},
 		{
 			name: "email method",
 			req:  AuthenticateRequest{Email: "u1@example.test", Method: MethodEmail},
-			want: `{"email":"u1@example.test","method":"EMAIL"}`,
+			want: `{"email":"u1@example.test","method":"EMAIL","generate_token":true}`,
 		},
 		{
 			name: "generate_token false is sent",
@@ -57,7 +57,7 @@ func TestAuthenticateWire(t *testing.T) {
 		{
 			name: "unloq_id only, empty source client omitted",
 			req:  AuthenticateRequest{UnloqID: "42", SourceClient: &SourceClient{}},
-			want: `{"unloq_id":"42","method":"UNLOQ"}`,
+			want: `{"unloq_id":"42","method":"UNLOQ","generate_token":true}`,
 		},
 	}
 	for _, tt := range tests {

@@ -20,8 +20,11 @@ type AuthorizeRequest struct {
 	Reference string // external id shown on the device, required, max 20 chars
 	IP        string
 	// Variables fill $name placeholders of the action's title and message.
-	Variables     map[string]string
-	GenerateToken bool // server default false
+	Variables map[string]string
+	// GenerateToken asks for a one-time access token in the result. It is
+	// always sent, so the outcome never depends on the server's default
+	// (documented as false).
+	GenerateToken bool
 }
 
 var authorizeFields = []string{"unloq_id", "email", "reference", "ip", "generate_token"}
@@ -53,7 +56,7 @@ func (c *Client) Authorize(ctx context.Context, code string, req AuthorizeReques
 	body.str("email", req.Email)
 	body.str("reference", req.Reference)
 	body.str("ip", req.IP)
-	body.flag("generate_token", req.GenerateToken)
+	body["generate_token"] = req.GenerateToken
 	return c.approval(ctx, apiCall{op: op, method: http.MethodPost, path: "authorize/" + url.PathEscape(code), body: body, approval: true})
 }
 

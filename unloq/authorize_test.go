@@ -18,16 +18,16 @@ func TestAuthorize(t *testing.T) {
 		want string
 	}{
 		{
-			name: "docs example with variables (spec §10 item 17)",
+			name: "docs example with variables",
 			code: "transfer",
 			req:  AuthorizeRequest{UnloqID: "1", Reference: "abcdefg12", Variables: map[string]string{"name": "Server 1", "target": "john@doe.com"}},
-			want: `{"unloq_id":"1","reference":"abcdefg12","name":"Server 1","target":"john@doe.com"}`,
+			want: `{"unloq_id":"1","reference":"abcdefg12","name":"Server 1","target":"john@doe.com","generate_token":false}`,
 		},
 		{
 			name: "html characters are sent literally",
 			code: "transfer",
 			req:  AuthorizeRequest{UnloqID: "1", Reference: "r&d", Variables: map[string]string{"name": "<Tom & Jerry>"}},
-			want: `{"unloq_id":"1","reference":"r&d","name":"<Tom & Jerry>"}`,
+			want: `{"unloq_id":"1","reference":"r&d","name":"<Tom & Jerry>","generate_token":false}`,
 		},
 		{
 			name: "email, ip, generate_token",

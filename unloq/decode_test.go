@@ -54,9 +54,14 @@ func TestDecodeResponse(t *testing.T) {
 func TestDecodeResponseNilOut(t *testing.T) {
 	assert.Nil(t, decodeResponse(200, []byte(`{"result":[]}`), nil))
 	assert.Nil(t, decodeResponse(200, []byte(`{"result":{}}`), nil))
-	e := decodeResponse(200, []byte(`{"result":null}`), nil)
-	require.NotNil(t, e)
+	assert.Nil(t, decodeResponse(200, []byte(`{"result":null}`), nil), "nothing to decode")
+	assert.Nil(t, decodeResponse(200, []byte(`{"type":"t"}`), nil), "nothing to decode")
+	e := decodeResponse(200, []byte(`{"type":"t"}`), &tokenWire{})
+	require.NotNil(t, e, "a call that needs a result fails without one")
 	assert.Equal(t, codeInvalidResponse, e.Code)
+	e = decodeResponse(200, []byte(`{"error":{"code":"X"}}`), nil)
+	require.NotNil(t, e)
+	assert.Equal(t, "X", e.Code)
 }
 
 // FuzzDecodeResponse: the decoder never panics, and a success only ever
@@ -80,11 +85,39 @@ func FuzzDecodeResponse(f *testing.F) {
 		{200, `[]`},
 		{200, `null`},
 		{-1, `{"result":{}}`},
+		{200, `{"type":"api.application.approval.session"}`},
+		{200, `{"type":"error","code":"APPLICATION.NOT_FOUND","message":"m"}`},
+		{200, `{"type":"success","data":{"token":"AUx","id":"1"}}`},
+		{200, `{"result":{"exists":"TRUE","qr_url":"https://q","expire_at":1493010932698}}`},
+		{200, `{"result":{"enrolled":"True","deactivated":"FALSE"}}`},
+		{200, `{"result":{"expire_at":"2017-04-24 05:15:32"}}`},
+		{200, `{"result":{"first_name":{"x":1},"last_name":[1],"image":true,"unloq_id":"1"}}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.status, []byte(s.body))
 	}
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		// A call whose result carries nothing (out == nil) may succeed
+		// without "result", but never on a non-2xx status, an error
+		// member, a body that is not a JSON object, or a Gen 1 envelope.
+		if e := decodeResponse(status, body, nil); e == nil {
+			if status < 200 || status > 299 {
+				t.Fatalf("nil out: success from HTTP %d", status)
+			}
+			var env map[string]json.RawMessage
+			if err := json.Unmarshal(bytes.TrimSpace(body), &env); err != nil {
+				t.Fatalf("nil out: success from a body that is not a JSON object: %v", err)
+			}
+			if present(env["error"]) || present(env["code"]) || string(env["type"]) == `"error"` {
+				t.Fatalf("nil out: success despite an error: %q", body)
+			}
+		} else if e.Code == "" || e.HTTPStatus != status {
+			t.Fatalf("nil out: bad error %#v", e)
+		}
+		var ew enrollWire
+		if decodeResponse(status, body, &ew) == nil {
+			_ = parseExpireAt(ew.ExpireAt)
+		}
 		var out tokenWire
 		e := decodeResponse(status, body, &out)
 		if e != nil {

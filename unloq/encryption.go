@@ -19,8 +19,11 @@ type EncryptionRequest struct {
 	RequesterID ID     // UnloqID of the requesting UNLOQ user
 	// PublicKey is a PEM RSA public key; when set, the encryption key comes
 	// back RSA-encrypted and base64-encoded (see DecryptEncryptionKey).
-	PublicKey     string
-	GenerateToken bool // server default false
+	PublicKey string
+	// GenerateToken asks for a one-time access token instead of the key;
+	// POST /token then carries encryption_key. It is always sent, so the
+	// outcome never depends on the server's default (documented as false).
+	GenerateToken bool
 	IP            string
 }
 
@@ -47,7 +50,7 @@ func (c *Client) RequestEncryptionKey(ctx context.Context, req EncryptionRequest
 	body.str("message", req.Message)
 	body.id("requester_id", req.RequesterID)
 	body.str("public_key", req.PublicKey)
-	body.flag("generate_token", req.GenerateToken)
+	body["generate_token"] = req.GenerateToken
 	body.str("ip", req.IP)
 	var w tokenWire
 	if err := c.do(ctx, apiCall{op: op, method: http.MethodPost, path: "encryption/user", body: body, approval: true}, &w); err != nil {
@@ -58,7 +61,7 @@ func (c *Client) RequestEncryptionKey(ctx context.Context, req EncryptionRequest
 
 // DecryptEncryptionKey decodes a base64 encryption_key that UNLOQ encrypted
 // with the caller's RSA public key and decrypts it with priv. UNLOQ does
-// not document its padding (spec §12.9), so it tries RSA-OAEP with SHA-256
+// not document its padding, so it tries RSA-OAEP with SHA-256
 // (what the local simulator uses), then RSA-OAEP with SHA-1 (the default of
 // Node's crypto.publicEncrypt, which UNLOQ's servers run on), then PKCS#1
 // v1.5. (The fallbacks are safe here: the caller decrypts a value received
@@ -85,7 +88,7 @@ func DecryptEncryptionKey(priv *rsa.PrivateKey, encoded string) ([]byte, error) 
 		return pt, nil
 	}
 	// PKCS#1 v1.5 is deprecated; it is kept only as a fallback for UNLOQ's
-	// undocumented padding (spec §12.9).
+	// undocumented padding.
 	if pt, err := rsa.DecryptPKCS1v15(nil, priv, ct); err == nil { //nolint:staticcheck // SA1019: see above
 		return pt, nil
 	}

@@ -55,7 +55,7 @@ func TestRequestEncryptionKeyWire(t *testing.T) {
 			name:   "direct key by email",
 			req:    EncryptionRequest{Email: "u@x.test"},
 			result: `{"unloq_id":1234,"encryption_key":"a2V5"}`,
-			want:   `{"email":"u@x.test"}`,
+			want:   `{"email":"u@x.test","generate_token":false}`,
 			res:    EncryptionResult{UnloqID: "1234", EncryptionKey: "a2V5"},
 		},
 	}
@@ -81,7 +81,7 @@ func TestRequestEncryptionKeyWire(t *testing.T) {
 }
 
 // TestEncryptionRoundTrip: the server encrypts the user's key with the
-// public key from the request (spec §10 item 18); the caller decrypts it.
+// public key from the request; the caller decrypts it.
 func TestEncryptionRoundTrip(t *testing.T) {
 	priv := testRSAKey()
 	userKey := []byte("0123456789abcdef0123456789abcdef")

@@ -2,8 +2,10 @@ package unloq
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -22,9 +24,9 @@ type EnrollResult struct {
 }
 
 type enrollWire struct {
-	Exists   flexBool   `json:"exists"`
-	QRURL    flexString `json:"qr_url"`
-	ExpireAt flexString `json:"expire_at"`
+	Exists   flexBool        `json:"exists"`
+	QRURL    flexString      `json:"qr_url"`
+	ExpireAt json.RawMessage `json:"expire_at"` // parsed by parseExpireAt
 }
 
 // Enroll starts enrolling an e-mail address. For a new user the result
@@ -41,15 +43,42 @@ func (c *Client) Enroll(ctx context.Context, req EnrollRequest) (*EnrollResult, 
 	if err := c.do(ctx, apiCall{op: op, method: http.MethodPost, path: "enroll", body: body, approval: true}, &w); err != nil {
 		return nil, err
 	}
-	res := &EnrollResult{Exists: bool(w.Exists), QRURL: string(w.QRURL)}
-	if w.ExpireAt != "" {
-		t, err := time.Parse(time.RFC3339Nano, string(w.ExpireAt))
-		if err != nil {
-			return nil, &Error{Op: op, HTTPStatus: http.StatusOK, Code: codeInvalidResponse, Message: "malformed expire_at", Err: err}
-		}
-		res.ExpireAt = t
+	return &EnrollResult{Exists: bool(w.Exists), QRURL: string(w.QRURL), ExpireAt: parseExpireAt(w.ExpireAt)}, nil
+}
+
+// expireAtLayouts are the text forms of expire_at that parseExpireAt reads
+// besides epoch numbers: the documented RFC 3339 with milliseconds, and
+// the SQL-style forms other UNLOQ sources print (read as UTC).
+var expireAtLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"}
+
+// parseExpireAt reads expire_at, which only tells the user how long the QR
+// code stays valid: an RFC 3339 time, "2006-01-02 15:04:05" (UTC), or an
+// epoch in seconds or milliseconds (a number or a numeric string). Anything
+// else, or a missing value, gives the zero time rather than failing an
+// enrollment whose QR code is usable.
+func parseExpireAt(raw json.RawMessage) time.Time {
+	s, err := flexText(raw, false)
+	if err != nil {
+		return time.Time{}
 	}
-	return res, nil
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}
+	}
+	for _, layout := range expireAtLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return time.Time{}
+	}
+	// 1e11 seconds is the year 5138; 1e11 milliseconds is March 1973.
+	if n >= 1e11 {
+		return time.UnixMilli(n).UTC()
+	}
+	return time.Unix(n, 0).UTC()
 }
 
 // Enrolled reports whether the e-mail is enrolled with this application and

@@ -41,8 +41,23 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// flexBool decodes a JSON boolean, the strings "true"/"false", the numbers
-// 1/0, or null (false).
+// looseString is flexString for optional display fields (names, image):
+// a value of an unexpected JSON type (an object or an array) decodes to ""
+// instead of failing the whole result.
+type looseString string
+
+func (f *looseString) UnmarshalJSON(b []byte) error {
+	s, err := flexText(b, true)
+	if err != nil {
+		s = ""
+	}
+	*f = looseString(s)
+	return nil
+}
+
+// flexBool decodes a JSON boolean, the strings "true"/"false" in any ASCII
+// letter case ("TRUE", "True"), the numbers and strings 1/0, or null
+// (false).
 type flexBool bool
 
 func (f *flexBool) UnmarshalJSON(b []byte) error {
@@ -50,7 +65,7 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 	if err != nil {
 		return err
 	}
-	switch s {
+	switch asciiLower(s) {
 	case "true", "1":
 		*f = true
 	case "false", "0", "":
@@ -92,4 +107,16 @@ func flexText(b []byte, allowBool bool) (string, error) {
 	}
 	// The value itself is never quoted: it could be a secret.
 	return "", fmt.Errorf("unexpected JSON value starting with %q", b[0])
+}
+
+// asciiLower lower-cases the ASCII letters A–Z only (Unicode folding would
+// also accept look-alikes such as "ſ" for "s").
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + ('a' - 'A')
+		}
+	}
+	return string(b)
 }

@@ -1,7 +1,7 @@
 package unloq_test
 
-// Conformance checks of spec §10 run through the client against the local
-// simulator (package unloqtest).
+// Checks of UNLOQ's documented behaviour, run through the client against
+// the local simulator (package unloqtest).
 
 import (
 	"context"
@@ -48,7 +48,7 @@ func TestSimulatorPushLogin(t *testing.T) {
 	const email = "u1@example.test"
 	enrolledUser(t, srv, c, email)
 
-	// §10 items 3, 4, 5, 11: approve (with pings), exchange once.
+	// Approve (with pings), exchange the token once.
 	require.NoError(t, srv.Sim.SetBehavior(email, unloqtest.BehaviorApprove))
 	res, err := c.Authenticate(ctx, unloq.AuthenticateRequest{Email: email, IP: "203.0.113.5"})
 	require.NoError(t, err)
@@ -71,7 +71,7 @@ func TestSimulatorPushLogin(t *testing.T) {
 	assert.GreaterOrEqual(t, e.HTTPStatus, 400)
 	assert.NotContains(t, err.Error(), res.Token)
 
-	// §10 items 7 and 8: denial makes the OTP mandatory.
+	// A denial makes the OTP mandatory.
 	require.NoError(t, srv.Sim.SetBehavior(email, unloqtest.BehaviorDeny))
 	_, err = c.Authenticate(ctx, unloq.AuthenticateRequest{Email: email})
 	require.Error(t, err)
@@ -87,7 +87,7 @@ func TestSimulatorPushLogin(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, res.Token)
 
-	// §10 item 10: no answer → APPROVAL.TIMEOUT, surfaced as a timeout.
+	// No answer → APPROVAL.TIMEOUT, surfaced as a timeout.
 	require.NoError(t, srv.Sim.SetBehavior(email, unloqtest.BehaviorIgnore))
 	start := time.Now()
 	_, err = c.Authenticate(ctx, unloq.AuthenticateRequest{Email: email})
@@ -97,7 +97,7 @@ func TestSimulatorPushLogin(t *testing.T) {
 }
 
 func TestSimulatorManualApproval(t *testing.T) {
-	// Keep-alive pings every 5 ms while the approval waits (§10 item 11).
+	// Keep-alive pings every 5 ms while the approval waits.
 	srv := unloqtest.NewServer(t, unloqtest.WithApprovalTimeout(5*time.Second), unloqtest.WithPings(5*time.Millisecond))
 	c := srv.Client(t)
 	const email = "manual@example.test"
@@ -117,7 +117,7 @@ func TestSimulatorManualApproval(t *testing.T) {
 	res, err := c.Authenticate(ctx, unloq.AuthenticateRequest{Email: email, GenerateToken: boolPtr(false)})
 	require.NoError(t, err)
 	require.NoError(t, <-done)
-	// §10 item 13: generate_token=false gives user data and no token.
+	// generate_token=false gives user data and no token.
 	assert.Empty(t, res.Token)
 	require.NotNil(t, res.User)
 	assert.NotEmpty(t, res.User.ApprovalID)
@@ -136,7 +136,7 @@ func TestSimulatorOTPAndEmail(t *testing.T) {
 	const email = "otp@example.test"
 	enrolledUser(t, srv, c, email)
 
-	// §10 item 9.
+	// The OTP method.
 	_, err := c.Authenticate(ctx, unloq.AuthenticateRequest{Email: email, Method: unloq.MethodOTP})
 	assert.True(t, unloq.IsTokenRequired(err), "%v", err)
 	otp, err := srv.Sim.OTP(email)
@@ -147,7 +147,7 @@ func TestSimulatorOTPAndEmail(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, unloq.MethodOTP, user.Method)
 
-	// §10 item 12.
+	// The EMAIL method.
 	_, err = c.Authenticate(ctx, unloq.AuthenticateRequest{Email: email, Method: unloq.MethodEmail})
 	require.NoError(t, err)
 	mails := srv.Sim.Mail(email)
@@ -168,7 +168,7 @@ func TestSimulatorDeactivate(t *testing.T) {
 	ctx := context.Background()
 	const email = "gone@example.test"
 	enrolledUser(t, srv, c, email)
-	// §10 item 16.
+	// Deactivation.
 	require.NoError(t, c.Deactivate(ctx, email))
 	ok, err := c.Enrolled(ctx, email)
 	require.NoError(t, err)
@@ -189,7 +189,7 @@ func TestSimulatorAuthorizeAndEncryption(t *testing.T) {
 	login, err := c.Authenticate(ctx, unloq.AuthenticateRequest{Email: email})
 	require.NoError(t, err)
 
-	// §10 item 17.
+	// Authorisation.
 	res, err := c.Authorize(ctx, "transfer", unloq.AuthorizeRequest{
 		UnloqID: login.UnloqID, Reference: "abcdefg12",
 		Variables: map[string]string{"name": "Server 1", "target": "john@doe.com"}, GenerateToken: true,
@@ -204,7 +204,7 @@ func TestSimulatorAuthorizeAndEncryption(t *testing.T) {
 	}
 	assert.True(t, found, "the device saw the rendered title")
 
-	// §10 item 18.
+	// Encryption key.
 	priv, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)
 	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
@@ -251,13 +251,13 @@ func TestSimulatorRemoteLogoutWebhook(t *testing.T) {
 	user, err := c.Token(ctx, unloq.TokenRequest{Token: res.Token, SID: "sid-42", Duration: time.Hour})
 	require.NoError(t, err)
 
-	// Legacy link signature (§6.5, §10 item 22 algorithm).
+	// Legacy link signature.
 	require.NotEmpty(t, user.LinkKey, "WithLegacyFields emits link_key")
 	linkSecret, err := srv.Sim.LinkSecret(email)
 	require.NoError(t, err)
 	assert.True(t, unloq.VerifyLinkSignature(linkSecret, user.LinkKey, user.LinkSignature))
 
-	// §10 item 23.
+	// Remote logout webhook.
 	require.NoError(t, srv.Sim.RemoteLogout(ctx, email, "sid-42"))
 	select {
 	case v := <-got:
@@ -275,7 +275,7 @@ func TestSimulatorBadKey(t *testing.T) {
 	_, err = c.Enrolled(context.Background(), "u@example.test")
 	var e *unloq.Error
 	require.ErrorAs(t, err, &e)
-	// §10 item 19: a JSON error object with code, message and status.
+	// A wrong key: a JSON error object with code, message and status.
 	assert.GreaterOrEqual(t, e.HTTPStatus, 400)
 	assert.Less(t, e.HTTPStatus, 500)
 	assert.NotEmpty(t, e.Code)

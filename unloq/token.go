@@ -45,9 +45,9 @@ type tokenWire struct {
 	LegacyID      ID              `json:"id"`
 	Token         flexString      `json:"token"`
 	Email         flexString      `json:"email"`
-	FirstName     flexString      `json:"first_name"`
-	LastName      flexString      `json:"last_name"`
-	Image         flexString      `json:"image"`
+	FirstName     looseString     `json:"first_name"` // display only: best effort
+	LastName      looseString     `json:"last_name"`
+	Image         looseString     `json:"image"`
 	IPSource      flexString      `json:"ip_source"`
 	Method        flexString      `json:"method"`
 	TokenType     flexString      `json:"token_type"`

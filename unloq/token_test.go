@@ -22,7 +22,7 @@ func TestTokenWire(t *testing.T) {
 		want string
 	}{
 		{"token only", TokenRequest{Token: testToken}, `{"token":"` + testToken + `"}`},
-		{"sid and duration (spec §10 item 4)", TokenRequest{Token: testToken, SID: "sess-1", Duration: time.Hour},
+		{"sid and duration", TokenRequest{Token: testToken, SID: "sess-1", Duration: time.Hour},
 			`{"token":"` + testToken + `","sid":"sess-1","duration":3600}`},
 		{"sub-second duration rounds up to 1", TokenRequest{Token: testToken, Duration: time.Millisecond},
 			`{"token":"` + testToken + `","duration":1}`},
@@ -125,7 +125,7 @@ func TestAttachSession(t *testing.T) {
 		req  SessionRequest
 		want string
 	}{
-		{"by approval id (spec §10 item 13)", SessionRequest{ApprovalID: "a-1", SID: "s2", Duration: 30 * time.Second},
+		{"by approval id", SessionRequest{ApprovalID: "a-1", SID: "s2", Duration: 30 * time.Second},
 			`{"approval_id":"a-1","sid":"s2","duration":30}`},
 		{"by token", SessionRequest{Token: testToken, SID: strings.Repeat("s", 128)},
 			`{"token":"` + testToken + `","sid":"` + strings.Repeat("s", 128) + `"}`},
@@ -153,11 +153,51 @@ func TestAttachSession(t *testing.T) {
 		err := c.AttachSession(context.Background(), SessionRequest{Token: testToken, SID: "s"})
 		requireAPIError(t, err, "token/session", "SESSION.ATTACHED", 409)
 	})
-	t.Run("null result is not a success", func(t *testing.T) {
-		c, _, _ := newTestClient(t, reply(200, `{"type":"api.application.approval.session","result":null}`))
-		err := c.AttachSession(context.Background(), SessionRequest{Token: testToken, SID: "s"})
-		requireAPIError(t, err, "token/session", codeInvalidResponse, 200)
-	})
+}
+
+// TestNoResultCalls: token/session and token/device return nothing, so a
+// 2xx JSON object without "result" (or with a null one) is a success; an
+// error member, a body that is not a JSON object, or a non-2xx status is
+// still an error.
+func TestNoResultCalls(t *testing.T) {
+	calls := map[string]func(c *Client) error{
+		"token/session": func(c *Client) error {
+			return c.AttachSession(context.Background(), SessionRequest{Token: testToken, SID: "s"})
+		},
+		"token/device": func(c *Client) error { return c.DeviceToken(context.Background(), testToken) },
+	}
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		code   string // "" = success
+	}{
+		{"empty result", 200, `{"type":"t","result":{}}`, ""},
+		{"no result", 200, `{"type":"t"}`, ""},
+		{"empty object", 200, `{}`, ""},
+		{"gen1 error envelope", 200, `{"type":"error","code":"X","message":"m"}`, codeInvalidResponse},
+		{"gen1 success envelope", 200, `{"type":"success","data":{}}`, codeInvalidResponse},
+		{"null result", 200, `{"type":"t","result":null}`, ""},
+		{"error member on 200", 200, `{"error":{"code":"SESSION.ATTACHED"}}`, "SESSION.ATTACHED"},
+		{"error string on 200", 200, `{"error":"x"}`, codeInvalidResponse},
+		{"array", 200, `[]`, codeInvalidResponse},
+		{"string", 200, `"ok"`, codeInvalidResponse},
+		{"empty body", 200, ``, codeInvalidResponse},
+		{"500 without error", 500, `{}`, codeServer},
+	}
+	for op, call := range calls {
+		for _, tt := range tests {
+			t.Run(op+"/"+tt.name, func(t *testing.T) {
+				c, _, _ := newTestClient(t, reply(tt.status, tt.body))
+				err := call(c)
+				if tt.code == "" {
+					require.NoError(t, err)
+					return
+				}
+				requireAPIError(t, err, op, tt.code, tt.status)
+			})
+		}
+	}
 }
 
 func TestDeviceToken(t *testing.T) {
@@ -203,4 +243,37 @@ func TestGenerateToken(t *testing.T) {
 		}
 		assert.Empty(t, rc.all())
 	})
+}
+
+// TestTokenDisplayFieldsBestEffort: names and image are only shown to the
+// user, so a value of an unexpected type is dropped instead of failing the
+// login; identity fields stay strict.
+func TestTokenDisplayFieldsBestEffort(t *testing.T) {
+	tests := []struct {
+		name   string
+		result string
+		want   TokenData
+		code   string
+	}{
+		{"names as objects", `{"unloq_id":"1","email":"a@b.test","first_name":{"en":"Ann"},"last_name":["Lee"],"image":{}}`,
+			TokenData{UnloqID: "1", Email: "a@b.test"}, ""},
+		{"names as numbers and booleans", `{"unloq_id":"1","email":"a@b.test","first_name":7,"last_name":false,"image":null}`,
+			TokenData{UnloqID: "1", Email: "a@b.test", FirstName: "7", LastName: "false"}, ""},
+		{"names as strings", `{"unloq_id":"1","email":"a@b.test","first_name":"Ann","last_name":"Lee","image":"https://i.test/a.png"}`,
+			TokenData{UnloqID: "1", Email: "a@b.test", FirstName: "Ann", LastName: "Lee", Image: "https://i.test/a.png"}, ""},
+		{"email as object is not best effort", `{"unloq_id":"1","email":{"a":"b"}}`, TokenData{}, codeInvalidResponse},
+		{"unloq_id as object is not best effort", `{"unloq_id":{"id":1},"email":"a@b.test"}`, TokenData{}, codeInvalidResponse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, _ := newTestClient(t, ok("api.application.approval.token", tt.result))
+			got, err := c.Token(context.Background(), TokenRequest{Token: testToken})
+			if tt.code != "" {
+				requireAPIError(t, err, "token", tt.code, http.StatusOK)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, *got)
+		})
+	}
 }

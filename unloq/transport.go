@@ -183,8 +183,10 @@ func (c *Client) log(ctx context.Context, op string, status int, d time.Duration
 }
 
 // decodeResponse interprets a Gen 2 reply. It returns nil only for a 2xx
-// reply whose body is a JSON object with a non-null "result" and no "error"
-// object; result is then decoded into out (when out is non-nil). Leading and
+// reply whose body is a JSON object with no "error" object and a non-null
+// "result", which is then decoded into out. When out is nil (calls whose
+// result carries nothing, such as token/session and token/device) the
+// "result" member may also be missing or null. Leading and
 // trailing whitespace (keep-alive pings) is ignored. The returned *Error has
 // no Op; the caller sets it.
 func decodeResponse(status int, body []byte, out any) *Error {
@@ -200,8 +202,11 @@ func decodeResponse(status int, body []byte, out any) *Error {
 		return &Error{HTTPStatus: status, Code: codeServer, Message: "empty error response"}
 	}
 	var env struct {
+		Type   json.RawMessage `json:"type"`
 		Result json.RawMessage `json:"result"`
 		Error  json.RawMessage `json:"error"`
+		Code   json.RawMessage `json:"code"` // Gen 1 error envelope
+		Data   json.RawMessage `json:"data"` // Gen 1 success envelope
 	}
 	if trimmed[0] != '{' {
 		return &Error{HTTPStatus: status, Code: codeInvalidResponse, Message: "response is not a JSON object"}
@@ -215,13 +220,23 @@ func decodeResponse(status int, body []byte, out any) *Error {
 	if !ok {
 		return &Error{HTTPStatus: status, Code: codeServer, Message: "unexpected HTTP status without error object"}
 	}
+	if out == nil && !present(env.Result) {
+		// Nothing to decode, but a Gen 1 envelope ({"type":"error",
+		// "code":…} or {"type":"success","data":…}) is not a Gen 2
+		// success: its "error" may be spelled differently.
+		if present(env.Code) || present(env.Data) || string(env.Type) == `"error"` || string(env.Type) == `"success"` {
+			return &Error{HTTPStatus: status, Code: codeInvalidResponse, Message: "response is a Gen 1 envelope"}
+		}
+		return nil
+	}
+	if out == nil {
+		return nil
+	}
 	if !present(env.Result) {
 		return &Error{HTTPStatus: status, Code: codeInvalidResponse, Message: "response has no result"}
 	}
-	if out != nil {
-		if err := json.Unmarshal(env.Result, out); err != nil {
-			return &Error{HTTPStatus: status, Code: codeInvalidResponse, Message: "malformed result", Err: err}
-		}
+	if err := json.Unmarshal(env.Result, out); err != nil {
+		return &Error{HTTPStatus: status, Code: codeInvalidResponse, Message: "malformed result", Err: err}
 	}
 	return nil
 }

@@ -60,6 +60,8 @@ func TestFaultyServers(t *testing.T) {
 		{"4xx error without code", reply(400, `{"error":{"message":"bad"}}`), codeServer, 400},
 		{"4xx error not an object", reply(400, `{"error":["x"]}`), codeServer, 400},
 		{"gen1 error envelope", reply(401, `{"type":"error","code":"APPLICATION.NOT_FOUND","message":"bad key"}`), codeServer, 401},
+		{"gen1 error envelope on 200", reply(200, `{"type":"error","code":"APPLICATION.NOT_FOUND","message":"bad key"}`), codeInvalidResponse, 200},
+		{"gen1 error without type on 200", reply(200, `{"code":"X","message":"m"}`), codeInvalidResponse, 200},
 		{"gen1 success envelope", reply(200, `{"type":"success","data":{"token":"AUx","id":"1"}}`), codeInvalidResponse, 200},
 		{"redirect", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "https://evil.example/steal", http.StatusFound)
@@ -67,27 +69,34 @@ func TestFaultyServers(t *testing.T) {
 		{"oversized body", reply(200, `{"type":"x","result":{"pad":"`+strings.Repeat("a", 2048)+`"}}`), codeInvalidResponse, 200},
 	}
 	calls := []struct {
-		op  string
-		run func(*Client) error
+		op       string
+		run      func(*Client) error
+		noResult bool // the call's result carries nothing
 	}{
 		{"authenticate", func(c *Client) error {
 			_, err := c.Authenticate(context.Background(), AuthenticateRequest{Email: "u@x.test", OTP: testOTP})
 			return err
-		}},
+		}, false},
 		{"token", func(c *Client) error {
 			_, err := c.Token(context.Background(), TokenRequest{Token: testToken})
 			return err
-		}},
-		{"enrolled", func(c *Client) error { _, err := c.Enrolled(context.Background(), "u@x.test"); return err }},
+		}, false},
+		{"enrolled", func(c *Client) error { _, err := c.Enrolled(context.Background(), "u@x.test"); return err }, false},
 		{"token/session", func(c *Client) error {
 			return c.AttachSession(context.Background(), SessionRequest{Token: testToken, SID: "s"})
-		}},
+		}, true},
 	}
+	// Successes for calls whose result carries nothing.
+	noResultOK := map[string]bool{"200 without result": true, "200 with null result": true}
 	for _, tt := range tests {
 		for _, call := range calls {
 			t.Run(tt.name+"/"+call.op, func(t *testing.T) {
 				c, _, _ := newTestClient(t, tt.h, WithMaxResponseBytes(1024))
 				err := call.run(c)
+				if noResultOK[tt.name] && call.noResult {
+					require.NoError(t, err)
+					return
+				}
 				requireAPIError(t, err, call.op, tt.code, tt.status)
 			})
 		}

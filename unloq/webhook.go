@@ -166,7 +166,8 @@ func jsonParams(b []byte) (url.Values, error) {
 	return v, nil
 }
 
-// signedString builds the HMAC input of §6.5.
+// signedString builds the HMAC input: the path with its query, then each
+// body key and value in ascending key order, without separators.
 func signedString(pathOrURL string, params url.Values) string {
 	var b strings.Builder
 	b.WriteString(signedPath(pathOrURL))

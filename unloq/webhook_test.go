@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Vectors from spec §10 items 20–22 (computed with UNLOQ's Node client).
+// Signature vectors computed with UNLOQ's official Node client (verifySign, verifyLink).
 const (
 	vec20Sig = "/VvAqKqfB5pzw+Zjch0XiEMWgpaurk4s28Y/Klkff+4="
 	vec21Sig = "m0nvIKLzB0nNXDUSR84b6YwLqkmjqamiI+zIywiQbkI="

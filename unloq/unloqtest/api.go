@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -13,7 +12,7 @@ import (
 	"github.com/unloq2fa/unloq2fa/unloq"
 )
 
-// Result types of the Gen 2 envelope (§3).
+// Result types of the Gen 2 envelope ({"type": …, "result": …}).
 const (
 	typeEnroll        = "api.application.enroll.user"
 	typeEnrolled      = "api.application.enroll.check"
@@ -151,7 +150,7 @@ func (s *Simulator) handleEnroll(rp *responder, r *http.Request, f fields) {
 	s.mu.Lock()
 	p := s.profileLocked(email)
 	if p != nil && p.enrolled() {
-		// A known user: ask the phone instead of pairing again (§4.1).
+		// A known user: UNLOQ asks the phone instead of pairing again.
 		a := &approval{typ: TypeEnrollment, method: string(unloq.MethodUNLOQ), p: p, ip: f.text("ip"),
 			title: "Add application", message: "Allow this application to use UNLOQ as " + p.email + "?"}
 		if e := s.pushLocked(a); e != nil {
@@ -220,7 +219,7 @@ func (s *Simulator) handleDeactivate(rp *responder, _ *http.Request, f fields) {
 	p.device = nil
 	p.otpRequired = false
 	p.authenticated = false
-	p.encKey = nil
+	// p.encKey stays: the account's key survives deactivation.
 	s.cancelProfileLocked(p, reasonDeactivated)
 	params := hookParams(p, f.text("ip"))
 	s.mu.Unlock()
@@ -509,7 +508,7 @@ func (s *Simulator) attachSession(tok, approvalID, sid string, duration int64) *
 	return s.attachLocked(a, sid, duration)
 }
 
-// handleDeviceToken is the /token/device stub (§4.7): it checks that a
+// handleDeviceToken is the /token/device stub: it checks that a
 // token is given and answers with the documented empty result.
 func (s *Simulator) handleDeviceToken(rp *responder, _ *http.Request, f fields) {
 	if f.text("token") == "" {
@@ -568,22 +567,6 @@ func (s *Simulator) generateToken(f fields, otp string, ttl time.Duration) (map[
 
 // --- authorisation and encryption ------------------------------------------
 
-var variableRE = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
-
-// render replaces $name by vars[name]; unknown variables stay as written.
-// A longer variable name wins over its prefix ($name_full vs $name).
-func render(tmpl string, vars map[string]string) string {
-	return variableRE.ReplaceAllStringFunc(tmpl, func(m string) string {
-		name := m[1:]
-		for n := len(name); n > 0; n-- {
-			if v, ok := vars[name[:n]]; ok {
-				return v + name[n:]
-			}
-		}
-		return m
-	})
-}
-
 // reservedAuthorize are authorize fields that are not template variables.
 var reservedAuthorize = map[string]bool{
 	"unloq_id": true, "email": true, "reference": true, "ip": true, "generate_token": true,
@@ -592,7 +575,9 @@ var reservedAuthorize = map[string]bool{
 
 func (s *Simulator) handleAuthorize(rp *responder, r *http.Request, f fields) {
 	code := r.PathValue("code")
-	act, ok := s.cfg.actions[code]
+	s.mu.Lock()
+	act, ok := s.actions[code]
+	s.mu.Unlock()
 	if !ok {
 		rp.fail(newErr(http.StatusNotFound, "ACTION.NOT_FOUND", "No action with that code."))
 		return
@@ -606,9 +591,10 @@ func (s *Simulator) handleAuthorize(rp *responder, r *http.Request, f fields) {
 		rp.fail(badRequest(fmt.Sprintf("The field \"reference\" must be at most %d characters.", maxReferenceLen)))
 		return
 	}
-	// The DOCS example answers {unloq_id, token} without generate_token,
-	// so an absent field means true here; false returns the user data.
-	genToken, e := f.boolean("generate_token", true)
+	// UNLOQ documents generate_token as false by default for authorize:
+	// only an explicit true returns {unloq_id, token}; otherwise the result
+	// is the user data with approval_id and no token.
+	genToken, e := f.boolean("generate_token", false)
 	if e != nil {
 		rp.fail(e)
 		return
@@ -628,7 +614,7 @@ func (s *Simulator) handleAuthorize(rp *responder, r *http.Request, f fields) {
 	}
 	s.blockingApproval(rp, r, f, &approval{
 		typ: TypeAuthorization, method: string(unloq.MethodUNLOQ), ip: f.text("ip"), reference: ref,
-		title: render(act.title, vars), message: render(act.message, vars), tokenType: "AUTHORIZE",
+		title: render(act.Title, vars), message: render(act.Message, vars), tokenType: "AUTHORIZE", action: code,
 	}, typeAuthorize, func(a *approval) (map[string]any, error) {
 		return s.approvalResultLocked(a, genToken)
 	})

@@ -147,11 +147,19 @@ func TestTokenDeviceAndGenerate(t *testing.T) {
 
 	// Generating a token counts as authenticating: authorize works now.
 	require.NoError(t, srv.Sim.SetBehavior(alice, unloqtest.BehaviorApprove))
-	ar, err := c.Authorize(ctx(t), "pay", unloq.AuthorizeRequest{Email: alice, Reference: "inv-1", Variables: map[string]string{"amount": "10 EUR"}})
+	ar, err := c.Authorize(ctx(t), "pay", unloq.AuthorizeRequest{Email: alice, Reference: "inv-1",
+		Variables: map[string]string{"amount": "10 EUR"}, GenerateToken: true})
 	require.NoError(t, err)
 	assert.NotEmpty(t, ar.Token)
 	all := srv.Sim.Approvals(alice, "")
 	assert.Equal(t, "Pay 10 EUR?", all[len(all)-1].Title)
+	// Without GenerateToken the client sends false: user data, no token.
+	ar, err = c.Authorize(ctx(t), "pay", unloq.AuthorizeRequest{Email: alice, Reference: "inv-1b"})
+	require.NoError(t, err)
+	assert.Empty(t, ar.Token)
+	require.NotNil(t, ar.User)
+	assert.NotEmpty(t, ar.User.ApprovalID)
+	assert.Equal(t, "AUTHORIZE", ar.User.TokenType)
 	// generate_token=false on authorize returns the user data.
 	r = rawJSON(t, srv, "/v1/authorize/pay", map[string]any{"email": alice, "reference": "inv-2", "generate_token": false})
 	require.Equal(t, http.StatusOK, r.Status, r.Body)

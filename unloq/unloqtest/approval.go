@@ -37,7 +37,8 @@ type Approval struct {
 	Message   string    `json:"message"`
 	IP        string    `json:"ip"`
 	Reference string    `json:"reference,omitempty"`
-	Delivered bool      `json:"delivered"` // the push reached the phone (false when offline)
+	Action    string    `json:"action,omitempty"` // the action code of an authorisation
+	Delivered bool      `json:"delivered"`        // the push reached the phone (false when offline)
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -45,6 +46,7 @@ type approval struct {
 	id, typ, method string
 	title, message  string
 	ip, reference   string
+	action          string // authorisation action code
 	p               *profile
 	created         time.Time
 	status          string
@@ -65,7 +67,7 @@ func (a *approval) snapshot() Approval {
 	return Approval{
 		ID: a.id, Email: a.p.email, UnloqID: a.p.unloqID(), Type: a.typ, Method: a.method,
 		Status: a.status, Title: a.title, Message: a.message, IP: a.ip, Reference: a.reference,
-		Delivered: a.delivered, CreatedAt: a.created,
+		Action: a.action, Delivered: a.delivered, CreatedAt: a.created,
 	}
 }
 

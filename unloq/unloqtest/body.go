@@ -127,14 +127,15 @@ func (f fields) str(k string) (string, bool) {
 	}
 }
 
-// text returns the trimmed string value or "".
+// text returns the string value with ASCII whitespace trimmed, or "".
 func (f fields) text(k string) string {
 	s, _ := f.str(k)
-	return strings.TrimSpace(s)
+	return trimASCIISpace(s)
 }
 
-// boolean returns the field as a bool, accepting true/false, "true"/"false",
-// "1"/"0", "yes"/"no", "on"/"off" and numbers.
+// boolean returns the field as a bool, accepting true/false, the strings
+// "true"/"false", "1"/"0", "yes"/"no", "on"/"off" in any ASCII letter case,
+// and numbers.
 func (f fields) boolean(k string, def bool) (bool, *apiError) {
 	v, ok := f[k]
 	if !ok || v == nil {
@@ -150,7 +151,7 @@ func (f fields) boolean(k string, def bool) (bool, *apiError) {
 		}
 		return n != 0, nil
 	case string:
-		switch strings.ToLower(strings.TrimSpace(t)) {
+		switch asciiLower(trimASCIISpace(t)) {
 		case "true", "1", "yes", "on":
 			return true, nil
 		case "false", "0", "no", "off":

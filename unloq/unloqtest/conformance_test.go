@@ -24,10 +24,10 @@ import (
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
-// TestConformance runs the conformance checks of unloq-api.md §10 against
-// the simulator, through the Go client (and raw HTTP where a check is about
-// the wire). The checks build on each other, as in the spec, so they run
-// in order on one simulator.
+// TestConformance checks the simulator against UNLOQ's documented
+// behaviour (numbered checks, one per documented rule), through the Go
+// client and raw HTTP where a check is about the wire. The checks build on
+// each other, so they run in order on one simulator.
 func TestConformance(t *testing.T) {
 	const (
 		email = "u1@example.test"
@@ -430,7 +430,7 @@ func TestConformance(t *testing.T) {
 	})
 
 	t.Run("17_authorize", func(t *testing.T) {
-		body := "unloq_id=" + unloqID + "&reference=abcdefg12&name=Server%201&target=john@doe.com"
+		body := "unloq_id=" + unloqID + "&reference=abcdefg12&name=Server%201&target=john@doe.com&generate_token=true"
 		r := raw(t, srv, http.MethodPost, "/v1/authorize/transfer", "application/x-www-form-urlencoded", body)
 		require.Equal(t, http.StatusOK, r.Status, r.Body)
 		assert.Equal(t, "api.application.approval.authorize", r.JSON["type"])
@@ -443,6 +443,22 @@ func TestConformance(t *testing.T) {
 		assert.Equal(t, "Transfer resource Server 1?", seen.Title)
 		assert.Equal(t, "To john@doe.com", seen.Message)
 		assert.Equal(t, "abcdefg12", seen.Reference)
+
+		// generate_token defaults to false: no token unless it is true.
+		for _, gt := range []string{"", "&generate_token=false", "&generate_token=0", "&generate_token=FALSE", "&generate_token="} {
+			r = raw(t, srv, http.MethodPost, "/v1/authorize/transfer", "application/x-www-form-urlencoded",
+				"unloq_id="+unloqID+"&reference=no-token&name=x"+gt)
+			require.Equal(t, http.StatusOK, r.Status, r.Body)
+			assert.NotContains(t, r.result(t), "token", "generate_token %q", gt)
+			assert.Equal(t, unloqID, r.result(t)["unloq_id"])
+			assert.NotEmpty(t, r.result(t)["approval_id"])
+		}
+		for _, gt := range []string{"&generate_token=TRUE", "&generate_token=True", "&generate_token=1"} {
+			r = raw(t, srv, http.MethodPost, "/v1/authorize/transfer", "application/x-www-form-urlencoded",
+				"unloq_id="+unloqID+"&reference=token&name=x"+gt)
+			require.Equal(t, http.StatusOK, r.Status, r.Body)
+			assert.Contains(t, r.result(t), "token", "generate_token %q", gt)
+		}
 
 		r = raw(t, srv, http.MethodPost, "/v1/authorize/transfer", "application/x-www-form-urlencoded",
 			"unloq_id="+unloqID+"&reference="+strings.Repeat("r", 21)+"&name=x")

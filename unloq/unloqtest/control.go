@@ -109,8 +109,8 @@ func (s *Simulator) ctlLogout(w http.ResponseWriter, r *http.Request) {
 	email := r.PathValue("email")
 	if err := s.RemoteLogout(r.Context(), email, f.text("sid")); err != nil {
 		st := controlStatus(err)
-		if st == http.StatusConflict {
-			st = http.StatusBadGateway
+		if st == http.StatusConflict && !errors.Is(err, errNoSession) && !errors.Is(err, errNoLogoutHook) {
+			st = http.StatusBadGateway // the application refused or missed the delivery
 		}
 		controlError(w, st, err.Error())
 		return
@@ -235,4 +235,33 @@ func (s *Simulator) ctlClock(w http.ResponseWriter, r *http.Request) {
 	}
 	fc.Advance(d)
 	writeJSON(w, http.StatusOK, map[string]any{"now": fc.Now().UTC().Format(time.RFC3339Nano)})
+}
+
+func (s *Simulator) ctlActions(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Actions())
+}
+
+// ctlSetAction defines an action: PUT /_control/actions/{code}
+// {"title": "Pay $amount?", "message": "To {payee}"}.
+func (s *Simulator) ctlSetAction(w http.ResponseWriter, r *http.Request) {
+	f, ok := controlFields(w, r)
+	if !ok {
+		return
+	}
+	code := r.PathValue("code")
+	title, _ := f.str("title")
+	message, _ := f.str("message")
+	if err := s.SetAction(code, title, message); err != nil {
+		controlError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, Action{Code: code, Title: title, Message: message})
+}
+
+func (s *Simulator) ctlRemoveAction(w http.ResponseWriter, r *http.Request) {
+	if !s.RemoveAction(r.PathValue("code")) {
+		controlError(w, http.StatusNotFound, "no such action")
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

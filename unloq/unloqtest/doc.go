@@ -1,6 +1,6 @@
 // Package unloqtest is a faithful, in-process simulator of the UNLOQ
-// authentication API (Gen 2, see unloq-api.md §9) for tests and local
-// development.
+// authentication API (the current "Gen 2" API: Bearer API key, JSON
+// envelopes) for tests and local development.
 //
 // # Serving
 //
@@ -20,12 +20,18 @@
 //   - /device  an HTML "phone": pending approvals with Approve / Deny,
 //     pending QR pairings with Scan, each profile's current OTP;
 //   - /qr/{id}.png  the pairing QR code (a real PNG);
-//   - /_control/…  JSON for tests and scripts: POST profiles/{email}/scan,
-//     PUT profiles/{email}/behavior {"mode"}, GET profiles/{email}/otp,
-//     GET approvals?email=&status=, POST approvals/{id}/approve|deny,
-//     GET mail?email=, POST faults {"path","mode","count"}; and also
-//     GET|POST profiles, POST profiles/{email}/logout {"sid"},
-//     DELETE faults, GET requests, GET webhooks, POST clock {"advance"}.
+//   - /_control/…  JSON for tests and scripts (other programs drive these
+//     routes, so their paths and fields stay stable): POST
+//     profiles/{email}/scan, PUT profiles/{email}/behavior {"mode"}, GET
+//     profiles/{email}/otp, GET approvals?email=&status= (each with id,
+//     email, type, status, and what the phone shows: title, message,
+//     reference, action), POST approvals/{id}/approve|deny, GET
+//     mail?email=, POST faults {"path","mode","count"}; and also GET|POST
+//     profiles, POST profiles/{email}/logout {"sid"} (the user logs that
+//     session out on the phone: the signed "logout" webhook goes to the
+//     application), GET actions, PUT|DELETE actions/{code}
+//     {"title","message"}, DELETE faults, GET requests, GET webhooks, POST
+//     clock {"advance"}.
 //
 // The public base URL (for qr_url) is derived from each request: scheme
 // from TLS or X-Forwarded-Proto, the Host header and the stripped mount
@@ -44,6 +50,30 @@
 // SHA-1, 60 s step, ±1 step accepted). Access tokens are "AU" + 128
 // URL-safe characters, single use, valid for 60 s; a session id (≤128
 // chars) can be attached once within 60 s, by token or approval_id.
+//
+// The phone shows what it is asked to approve: "Log in?" for a login, and
+// for POST /v1/authorize/{code} the action's title and message with the
+// request's variables ($name or {name}) filled in, plus the reference.
+// DefaultActions (enable-2fa, disable-2fa, confirm) exist from the start;
+// WithAction, SetAction and the control API define others. authorize and
+// encryption/user return an access token only when generate_token is true
+// (their documented default is false); authenticate defaults to true.
+//
+// Each account has one encryption key per application, created on first
+// use and kept across deactivation and re-enrollment: WithEncryptionKeyLength
+// random letters and digits (32–64, default 32). It is returned as is, or,
+// when the request carries a PEM RSA public_key, RSA-OAEP (SHA-256)
+// encrypted and base64-encoded, which unloq.DecryptEncryptionKey reads.
+//
+// Profiles are found by e-mail with ASCII-only case folding: addresses
+// that differ in any other byte ("ſam@…", "\u212Aate@…" with a Kelvin sign,
+// fullwidth letters, a no-break space) are other profiles.
+//
+// Webhooks (WithWebhook: logout, activate, deactivate) are form-encoded
+// POSTs signed with X-Unloq-Signature (unloq.SignWebhook) with the
+// webhook's secret, or the API key, and carry X-Requested-With; RemoteLogout
+// and POST /_control/profiles/{email}/logout deliver the logout webhook
+// {unloq_id, sid}. The unloq-sim command wires it with -logout-hook URL.
 //
 // Error statuses are the simulator's choice where UNLOQ documents none:
 // 400 for input errors, APPROVAL.DENIED, APPROVAL.TOKEN, APPROVAL.DEVICE,

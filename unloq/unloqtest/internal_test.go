@@ -140,13 +140,19 @@ func TestParseFieldsCoercion(t *testing.T) {
 }
 
 func TestRender(t *testing.T) {
-	vars := map[string]string{"name": "Server 1", "name_full": "Server One", "n": "N"}
+	vars := map[string]string{"name": "Server 1", "name_full": "Server One", "n": "N", "v": "{name}"}
 	tests := []struct{ in, want string }{
 		{"Transfer resource $name?", "Transfer resource Server 1?"},
 		{"$name_full and $name", "Server One and Server 1"},
 		{"Unknown $missing stays", "Unknown $missing stays"},
 		{"Prefix $names", "Prefix Server 1s"},
 		{"Price $5", "Price $5"},
+		{"Braces {name}?", "Braces Server 1?"},
+		{"{name_full} and {n}", "Server One and N"},
+		{"Exact braces {names} stay", "Exact braces {names} stay"},
+		{"Unknown {missing} stays", "Unknown {missing} stays"},
+		{"JSON-ish {\"name\"} and { name }", "JSON-ish {\"name\"} and { name }"},
+		{"Values are not re-rendered: $v", "Values are not re-rendered: {name}"},
 		{"", ""},
 	}
 	for _, tc := range tests {

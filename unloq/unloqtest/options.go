@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 
@@ -20,9 +19,12 @@ const (
 	DefaultLoginURL        = "/uauth/login"
 	DefaultApprovalTimeout = 30 * time.Second
 	DefaultTimeoutStatus   = http.StatusBadGateway
+	// DefaultEncryptionKeyLength is the length, in characters, of each
+	// account's encryption key unless WithEncryptionKeyLength sets another.
+	DefaultEncryptionKeyLength = 32
 
-	tokenTTL        = 60 * time.Second // one-time access token lifetime (§4.5)
-	sessionWindow   = 60 * time.Second // sid attach window (§4.6)
+	tokenTTL        = 60 * time.Second // one-time access token lifetime
+	sessionWindow   = 60 * time.Second // sid attach window after the approval
 	qrTTL           = 5 * time.Minute  // lifetime of a pairing QR code
 	maxSIDLen       = 128
 	maxReferenceLen = 20
@@ -41,10 +43,6 @@ type webhook struct {
 	retryTimeout time.Duration
 }
 
-type action struct {
-	code, title, message string
-}
-
 type config struct {
 	apiKey          string
 	widgetKey       string
@@ -55,10 +53,11 @@ type config struct {
 	pings           time.Duration
 	legacy          bool
 	methods         map[unloq.Method]bool
-	actions         map[string]action
+	actions         map[string]Action
 	webhooks        []webhook
 	publicURL       string
 	logger          *slog.Logger
+	encKeyLen       int
 }
 
 func defaultConfig() config {
@@ -72,7 +71,8 @@ func defaultConfig() config {
 		methods: map[unloq.Method]bool{
 			unloq.MethodUNLOQ: true, unloq.MethodOTP: true, unloq.MethodEmail: true,
 		},
-		actions: map[string]action{},
+		actions:   map[string]Action{},
+		encKeyLen: DefaultEncryptionKeyLength,
 	}
 }
 
@@ -183,7 +183,8 @@ func WithPings(every time.Duration) Option {
 }
 
 // WithLegacyFields makes /token results also carry the legacy fields id,
-// source_client, link_key and link_signature beside unloq_id (§4.5).
+// source_client, link_key and link_signature beside unloq_id, as older
+// UNLOQ clients read them.
 func WithLegacyFields() Option {
 	return func(c *config) error {
 		c.legacy = true
@@ -212,23 +213,19 @@ func WithMethods(ms ...unloq.Method) Option {
 	}
 }
 
-var actionCodeRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,20}$`)
-
-// WithAction defines an authorisation action for POST /v1/authorize/{code}.
-// title (max 35 chars) and message (max 100) may contain $variables that are
-// replaced by the request's fields.
+// WithAction defines an authorisation action for POST /v1/authorize/{code}
+// (or replaces a built-in one, see DefaultActions). The code is 1–20
+// characters of [A-Za-z0-9_-]; title (1–35 characters) and message (at most
+// 100) may contain variables written $name or {name}, replaced by the
+// request's fields of that name. SetAction and the control API change
+// actions at run time.
 func WithAction(code, title, message string) Option {
 	return func(c *config) error {
-		if !actionCodeRE.MatchString(code) {
-			return fmt.Errorf("unloqtest: action code %q must match [A-Za-z0-9_-]{1,20}", code)
+		a, err := newAction(code, title, message)
+		if err != nil {
+			return err
 		}
-		if len([]rune(title)) > 35 || title == "" {
-			return fmt.Errorf("unloqtest: action %q: title must be 1–35 characters", code)
-		}
-		if len([]rune(message)) > 100 {
-			return fmt.Errorf("unloqtest: action %q: message longer than 100 characters", code)
-		}
-		c.actions[code] = action{code: code, title: title, message: message}
+		c.actions[code] = a
 		return nil
 	}
 }
@@ -241,7 +238,8 @@ const (
 )
 
 // WithWebhook registers a webhook for event ("logout", "activate" or
-// "deactivate"). Deliveries are form-encoded POSTs signed per §6.5 with
+// "deactivate"). Deliveries are form-encoded POSTs signed like UNLOQ's
+// (X-Unloq-Signature, see unloq.SignWebhook) with
 // secret, or with the API key when secret is empty, and carry
 // X-Requested-With. A non-2xx answer (or a transport error) is retried
 // retry times, retryTimeout apart.
@@ -283,6 +281,26 @@ func WithPublicURL(u string) Option {
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l
+		return nil
+	}
+}
+
+// Limits of the application's encryption key size setting.
+const (
+	MinEncryptionKeyLength = 32
+	MaxEncryptionKeyLength = 64
+)
+
+// WithEncryptionKeyLength sets the application's encryption key size: each
+// account's key (POST /v1/encryption/user, and encryption_key in POST
+// /v1/token results) is n random letters and digits, 32 ≤ n ≤ 64 (default
+// 32).
+func WithEncryptionKeyLength(n int) Option {
+	return func(c *config) error {
+		if n < MinEncryptionKeyLength || n > MaxEncryptionKeyLength {
+			return fmt.Errorf("unloqtest: encryption key length must be %d–%d characters, got %d", MinEncryptionKeyLength, MaxEncryptionKeyLength, n)
+		}
+		c.encKeyLen = n
 		return nil
 	}
 }

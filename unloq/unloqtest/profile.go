@@ -73,7 +73,7 @@ type profile struct {
 	device        *device
 	otpRequired   bool   // set by a push denial, cleared by a success with a valid OTP
 	authenticated bool   // has authenticated to the app (needed by authorize/encryption)
-	encKey        []byte // per (app, profile) encryption key, created on first use
+	encKey        []byte // per (app, profile) encryption key, created on first use, kept across deactivation
 }
 
 func (p *profile) unloqID() string { return strconv.FormatInt(p.id, 10) }
@@ -225,7 +225,7 @@ func (s *Simulator) OTP(email string) (string, error) {
 }
 
 // LinkSecret returns the 32-character app-link secret of email's device,
-// the key of the legacy link_signature (§6.5) emitted with WithLegacyFields.
+// the key of the legacy link_signature emitted with WithLegacyFields.
 func (s *Simulator) LinkSecret(email string) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -48,7 +48,8 @@ func (s *Simulator) routes() *http.ServeMux {
 	m.Handle("POST /device/pairings/{id}/scan", cop.Handler(http.HandlerFunc(s.handleDeviceScan)))
 	m.Handle("POST /device/profiles/{email}/behavior", cop.Handler(http.HandlerFunc(s.handleDeviceBehavior)))
 
-	// Control plane (DESIGN.md §5) and its extensions.
+	// Control plane for tests and scripts (no credentials). Other programs
+	// drive these routes: keep their paths and fields stable.
 	m.HandleFunc("GET /_control/profiles", s.ctlProfiles)
 	m.HandleFunc("POST /_control/profiles", s.ctlAddProfile)
 	m.HandleFunc("POST /_control/profiles/{email}/scan", s.ctlScan)
@@ -64,6 +65,9 @@ func (s *Simulator) routes() *http.ServeMux {
 	m.HandleFunc("GET /_control/requests", s.ctlRequests)
 	m.HandleFunc("GET /_control/webhooks", s.ctlDeliveries)
 	m.HandleFunc("POST /_control/clock", s.ctlClock)
+	m.HandleFunc("GET /_control/actions", s.ctlActions)
+	m.HandleFunc("PUT /_control/actions/{code}", s.ctlSetAction)
+	m.HandleFunc("DELETE /_control/actions/{code}", s.ctlRemoveAction)
 	m.HandleFunc("/_control/", func(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusNotFound, "no such control endpoint")
 	})

@@ -31,11 +31,11 @@ type Simulator struct {
 	log *slog.Logger
 
 	mu         sync.Mutex
-	profiles   map[string]*profile // by lower-cased e-mail
+	profiles   map[string]*profile // by normEmail
 	byID       map[int64]*profile
 	nextID     int64
 	pairings   map[string]*pairing // by pairing id
-	behaviors  map[string]Behavior // by lower-cased e-mail
+	behaviors  map[string]Behavior // by normEmail
 	approvals  map[string]*approval
 	order      []*approval // creation order
 	tokens     map[string]*accessToken
@@ -44,7 +44,8 @@ type Simulator struct {
 	faults     []*Fault
 	requests   []RecordedRequest
 	deliveries []Delivery
-	changed    chan struct{} // closed and replaced on every approval change
+	actions    map[string]Action // by code: DefaultActions, then WithAction
+	changed    chan struct{}     // closed and replaced on every approval change
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -83,6 +84,13 @@ func New(opts ...Option) (*Simulator, error) {
 		closed:    make(chan struct{}),
 		bg:        bg,
 		bgCancel:  cancel,
+	}
+	s.actions = map[string]Action{}
+	for _, a := range DefaultActions() {
+		s.actions[a.Code] = a
+	}
+	for code, a := range cfg.actions {
+		s.actions[code] = a
 	}
 	s.mux = s.routes()
 	return s, nil
@@ -127,7 +135,32 @@ func (s *Simulator) notifyLocked() {
 
 func (s *Simulator) now() time.Time { return s.cfg.clock.Now() }
 
-func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+// normEmail is the key under which a profile is found by e-mail: ASCII
+// whitespace trimmed and ASCII letters lower-cased, every other byte kept.
+// Unicode case folding would make look-alikes such as "\u212Aate@…" (Kelvin
+// sign) or "ſam@…" collide with "kate@…" and "sam@…", which are other
+// accounts and other UNLOQ profiles.
+func normEmail(e string) string { return asciiLower(trimASCIISpace(e)) }
+
+// asciiLower lower-cases the ASCII letters A–Z only.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; c >= 'A' && c <= 'Z' {
+					b[j] = c + ('a' - 'A')
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// trimASCIISpace trims ASCII whitespace only: a no-break space or another
+// Unicode space is part of the value, not padding around it.
+func trimASCIISpace(s string) string { return strings.Trim(s, " \t\r\n\v\f") }
 
 // randomBytes fills n bytes from crypto/rand (which never fails on
 // supported platforms).

@@ -47,19 +47,38 @@ func (s *Simulator) approvedLocked(a *approval) {
 }
 
 // encKeyLocked returns the per-(application, profile) encryption key,
-// creating it on first use. s.mu held.
+// creating it on first use: cfg.encKeyLen random letters and digits. The
+// profile keeps it for the simulator's lifetime, across deactivation and
+// re-enrollment. s.mu held.
 func (s *Simulator) encKeyLocked(p *profile) []byte {
 	if p.encKey == nil {
-		p.encKey = randomBytes(32)
+		p.encKey = randomAlnum(s.cfg.encKeyLen)
 	}
 	return p.encKey
 }
 
-// encodeKey returns base64(key), or base64(RSA-OAEP-SHA256(key)) when pub
-// is set.
+const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// randomAlnum returns n characters drawn uniformly from alnum (rejection
+// sampling: bytes ≥ 248 are skipped, so no character is favoured).
+func randomAlnum(n int) []byte {
+	out := make([]byte, 0, n)
+	for len(out) < n {
+		for _, b := range randomBytes(n) {
+			if int(b) < 256-256%len(alnum) && len(out) < n {
+				out = append(out, alnum[int(b)%len(alnum)])
+			}
+		}
+	}
+	return out
+}
+
+// encodeKey returns the key itself, or base64(RSA-OAEP-SHA256(key)) when
+// pub is set (the Go client's DecryptEncryptionKey tries that padding
+// first).
 func encodeKey(key []byte, pub *rsa.PublicKey) (string, error) {
 	if pub == nil {
-		return base64.StdEncoding.EncodeToString(key), nil
+		return string(key), nil
 	}
 	ct, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, pub, key, nil)
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 )
 
 // TOTP parameters of the simulated device (RFC 6238; UNLOQ documents only
-// the 60 s step, §4.4.1).
+// the 60 s step).
 const (
 	totpStep   = 60 * time.Second
 	totpDigits = 6

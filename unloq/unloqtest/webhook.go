@@ -13,6 +13,12 @@ import (
 	"github.com/unloq2fa/unloq2fa/unloq"
 )
 
+// Errors of RemoteLogout that are not delivery failures.
+var (
+	errNoSession    = errors.New("no session id (none given and none attached to the profile's logins)")
+	errNoLogoutHook = errors.New("no logout webhook configured (WithWebhook(EventLogout, …) or unloq-sim -logout-hook)")
+)
+
 // webhookRequestedWith is the X-Requested-With value on webhook deliveries.
 const webhookRequestedWith = "unloq-sim"
 
@@ -143,7 +149,8 @@ func (s *Simulator) Deliveries() []Delivery {
 }
 
 // RemoteLogout simulates the user logging out session sid from the phone:
-// it POSTs {unloq_id, sid} to every "logout" webhook, signed per §6.5 with
+// it POSTs {unloq_id, sid} to every "logout" webhook, signed like UNLOQ's
+// (X-Unloq-Signature) with
 // X-Requested-With, retrying on failure as configured. It returns once
 // every hook accepted the delivery (nil) or gave up (error), or when ctx
 // ends or the simulator closes. If sid is empty, the sid last attached to one of the profile's
@@ -166,11 +173,11 @@ func (s *Simulator) RemoteLogout(ctx context.Context, email, sid string) error {
 	id := p.unloqID()
 	s.mu.Unlock()
 	if sid == "" {
-		return fmt.Errorf("unloqtest: remote logout %q: no session id", email)
+		return fmt.Errorf("unloqtest: remote logout %q: %w", email, errNoSession)
 	}
 	hs := s.hooks(EventLogout)
 	if len(hs) == 0 {
-		return errors.New("unloqtest: remote logout: no logout webhook configured")
+		return fmt.Errorf("unloqtest: remote logout: %w", errNoLogoutHook)
 	}
 	params := url.Values{}
 	params.Set("unloq_id", id)

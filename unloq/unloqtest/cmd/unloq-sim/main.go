@@ -6,6 +6,12 @@
 //
 // It serves the UNLOQ API at /v1, the widget script at /login.js, the
 // simulated phone at /device and the JSON control API at /_control/.
+//
+// With -logout-hook it delivers UNLOQ's signed remote-logout webhook
+// ({unloq_id, sid}, form-encoded, X-Unloq-Signature) to the application
+// when the user logs a session out from the phone, which a script or test
+// triggers with POST /_control/profiles/{email}/logout {"sid": "…"} (an
+// empty sid means the last one attached to the profile's logins).
 package main
 
 import (
@@ -19,6 +25,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -36,6 +44,42 @@ type options struct {
 	addr, apiKey, widgetKey, loginURL, publicURL string
 	approvalTimeout, pings                       time.Duration
 	verbose                                      bool
+
+	logoutHook, webhookSecret string
+	webhookRetry              int
+	webhookRetryTimeout       time.Duration
+	encryptionKeyLength       int
+	actions                   map[string][2]string // code → title, message
+}
+
+const usageText = `unloq-sim runs the UNLOQ simulator: the UNLOQ API at /v1, the widget
+script at /login.js, a simulated phone at /device and a JSON control API.
+
+Control API (no credentials; for tests and scripts):
+  POST /_control/profiles/{email}/scan       complete a pending QR pairing
+  PUT  /_control/profiles/{email}/behavior   {"mode":"manual|approve|deny|ignore|offline|unregistered"}
+  GET  /_control/profiles/{email}/otp        the phone's current OTP
+  POST /_control/profiles/{email}/logout     {"sid":"…"} the user logs that session out on the
+                                             phone: sends the signed logout webhook (-logout-hook)
+  GET  /_control/approvals?email=&status=    approvals with id, email, type, status, title,
+                                             message, reference, action
+  POST /_control/approvals/{id}/approve|deny
+  GET  /_control/mail?email=                 mails of the EMAIL method
+  POST /_control/faults                      {"path":"/v1/token","mode":"error500|hang|garbage|slow","count":N}
+  GET  /_control/actions, PUT|DELETE /_control/actions/{code} {"title","message"}
+                                             authorisation actions ($name or {name} variables)
+
+Flags:
+`
+
+func parseAction(s string, into map[string][2]string) error {
+	code, text, ok := strings.Cut(s, "=")
+	if !ok || code == "" {
+		return errors.New(`want code=Title or code=Title|Message`)
+	}
+	title, message, _ := strings.Cut(text, "|")
+	into[code] = [2]string{title, message}
+	return nil
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -50,6 +94,22 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.publicURL, "public-url", "", "absolute base URL clients use (default: derived from each request)")
 	fs.DurationVar(&o.pings, "pings", 0, "write whitespace keep-alive pings this often on blocking calls (0 = off)")
 	fs.BoolVar(&o.verbose, "v", false, "log requests and simulator events")
+	fs.StringVar(&o.logoutHook, "logout-hook", "", "URL that receives the signed remote-logout webhook, e.g. http://127.0.0.1:8080/uauth/logout")
+	fs.StringVar(&o.webhookSecret, "webhook-secret", "", "key that signs webhooks (default: the API key)")
+	fs.IntVar(&o.webhookRetry, "webhook-retry", 0, "re-deliveries of a webhook the application did not accept with 2xx")
+	fs.DurationVar(&o.webhookRetryTimeout, "webhook-retry-timeout", 60*time.Second, "time between webhook re-deliveries")
+	fs.IntVar(&o.encryptionKeyLength, "encryption-key-length", unloqtest.DefaultEncryptionKeyLength,
+		fmt.Sprintf("characters of each account's encryption key (%d–%d)", unloqtest.MinEncryptionKeyLength, unloqtest.MaxEncryptionKeyLength))
+	fs.Func("action", "define an authorisation action: code=Title or code=Title|Message, with $name or {name} variables (repeatable;\nbuilt in: enable-2fa, disable-2fa, confirm)", func(s string) error {
+		if o.actions == nil {
+			o.actions = map[string][2]string{}
+		}
+		return parseAction(s, o.actions)
+	})
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageText)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -85,6 +145,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if o.pings > 0 {
 		opts = append(opts, unloqtest.WithPings(o.pings))
+	}
+	if o.logoutHook != "" {
+		opts = append(opts, unloqtest.WithWebhook(unloqtest.EventLogout, o.logoutHook, o.webhookSecret, o.webhookRetry, o.webhookRetryTimeout))
+	}
+	opts = append(opts, unloqtest.WithEncryptionKeyLength(o.encryptionKeyLength))
+	codes := make([]string, 0, len(o.actions))
+	for code := range o.actions {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	for _, code := range codes {
+		opts = append(opts, unloqtest.WithAction(code, o.actions[code][0], o.actions[code][1]))
 	}
 	sim, err := unloqtest.New(opts...)
 	if err != nil {
@@ -122,6 +194,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  widget       %s/login.js   (data-unloq-key=%q)\n", base, o.widgetKey)
 	fmt.Fprintf(stdout, "  control      %s/_control/approvals?status=pending\n", base)
 	fmt.Fprintf(stdout, "  login URL    %s   approval timeout %s\n", o.loginURL, o.approvalTimeout)
+	if o.logoutHook != "" {
+		fmt.Fprintf(stdout, "  logout hook  %s   (POST %s/_control/profiles/{email}/logout)\n", o.logoutHook, base)
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
