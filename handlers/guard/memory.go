@@ -36,7 +36,7 @@ type Memory struct {
 	base time.Time
 
 	mu      sync.Mutex
-	records map[recKey]*record
+	records table
 	buckets map[bucketKey]*bucket
 	used    list // every replay record, oldest first
 	exp     expiry
@@ -68,7 +68,8 @@ type bucket struct {
 
 type record struct {
 	key    recKey
-	exp    int64 // nanoseconds after Memory.base
+	hash   uint64 // of key, set by table.put
+	exp    int64  // nanoseconds after Memory.base
 	q      *queue
 	b      *bucket
 	links  [numLinks]link
@@ -91,7 +92,7 @@ func NewMemory(opts ...MemoryOption) (*Memory, error) {
 	return &Memory{
 		cfg:     cfg,
 		base:    time.Now(),
-		records: make(map[recKey]*record),
+		records: newTable(),
 		buckets: make(map[bucketKey]*bucket),
 		used:    list{which: linkAll},
 		exp:     newExpiry(),
@@ -112,7 +113,7 @@ func (m *Memory) Allow(ctx context.Context, k Key, limit int, window time.Durati
 	now := m.now()
 	m.expire(now)
 	rk := recKey{rateRec, k}
-	if r := m.records[rk]; r != nil {
+	if r := m.records.get(rk); r != nil {
 		cut := now - int64(window)
 		i := 0
 		for i < len(r.events) && r.events[i] <= cut {
@@ -150,7 +151,7 @@ func (m *Memory) Begin(ctx context.Context, k Key, ttl time.Duration) (func(), b
 	now := m.now()
 	m.expire(now)
 	rk := recKey{flightRec, k}
-	if m.records[rk] != nil {
+	if m.records.get(rk) != nil {
 		return nil, false, nil
 	}
 	r, err := m.insert(op, rk, ttl, now)
@@ -167,7 +168,7 @@ func (m *Memory) Begin(ctx context.Context, k Key, ttl time.Duration) (func(), b
 func (m *Memory) release(rk recKey, seq uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if r := m.records[rk]; r != nil && r.seq == seq {
+	if r := m.records.get(rk); r != nil && r.seq == seq {
 		m.drop(r)
 	}
 }
@@ -186,7 +187,7 @@ func (m *Memory) MarkUsed(ctx context.Context, k Key, ttl time.Duration) (bool, 
 	now := m.now()
 	m.expire(now)
 	rk := recKey{usedRec, k}
-	if m.records[rk] != nil {
+	if m.records.get(rk) != nil {
 		return false, nil
 	}
 	if _, err := m.insert(op, rk, ttl, now); err != nil {
@@ -205,7 +206,7 @@ func (m *Memory) Used(ctx context.Context, k Key) (bool, error) {
 	defer m.mu.Unlock()
 	now := m.now()
 	m.expire(now)
-	return m.records[recKey{usedRec, k}] != nil, nil
+	return m.records.get(recKey{usedRec, k}) != nil, nil
 }
 
 // Len reports the number of live records.
@@ -213,7 +214,7 @@ func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.expire(m.now())
-	return len(m.records)
+	return m.records.n
 }
 
 func (m *Memory) now() int64 { return int64(time.Since(m.base)) }
@@ -238,10 +239,10 @@ func (m *Memory) insert(op string, rk recKey, ttl time.Duration, now int64) (*re
 		}
 		m.drop(b.used.head)
 	}
-	if len(m.records) >= m.cfg.maxRecords {
+	if m.records.n >= m.cfg.maxRecords {
 		if m.used.head == nil {
 			return nil, &codedError{
-				msg:  fmt.Sprintf("guard: memory: %s: full: %d records, none of them evictable", op, len(m.records)),
+				msg:  fmt.Sprintf("guard: memory: %s: full: %d records, none of them evictable", op, m.records.n),
 				code: ErrFull,
 			}
 		}
@@ -260,7 +261,7 @@ func (m *Memory) insert(op string, rk recKey, ttl time.Duration, now int64) (*re
 	}
 	r.key, r.exp, r.b = rk, deadline(now, ttl), b
 	b.n++
-	m.records[rk] = r
+	m.records.put(r)
 	m.exp.add(r, ttl)
 	if rk.typ == usedRec {
 		b.used.pushBack(r)
@@ -271,7 +272,7 @@ func (m *Memory) insert(op string, rk recKey, ttl time.Duration, now int64) (*re
 
 // drop removes r from every index and keeps it for reuse.
 func (m *Memory) drop(r *record) {
-	delete(m.records, r.key)
+	m.records.del(r)
 	m.exp.remove(r)
 	b := r.b
 	if r.key.typ == usedRec {
