@@ -1,0 +1,124 @@
+package session
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/securecookie"
+	"github.com/gorilla/sessions"
+)
+
+// loadRaw returns the gorilla session of r: its values as stored, before
+// any check. Manager.load parses and checks them on every request,
+// whichever way they were obtained here.
+//
+//   - A request without a cookie of the session's name costs no store
+//     work: every cookie-based store (gorilla's CookieStore, and the
+//     server-side stores that keep the record ID in that cookie) would
+//     return a new, empty session.
+//   - With [WithKeys], the cookie is decoded here exactly as gorilla's
+//     CookieStore.New would (same cookie, same codecs), and a decoded
+//     cookie is remembered in the verified cache, keyed by its exact value.
+//   - With [WithStore], the store decodes.
+func (m *Manager) loadRaw(r *http.Request) (*sessions.Session, error) {
+	if !mayHaveCookie(r, m.name) {
+		return m.newRaw(nil), nil
+	}
+	if m.codecs == nil {
+		return m.store.New(r, m.name)
+	}
+	c, err := r.Cookie(m.name)
+	if err != nil {
+		return m.newRaw(nil), nil // the name was only part of another cookie
+	}
+	var now int64
+	if m.cache != nil {
+		// Expired when either the Manager's clock or securecookie's (the
+		// real one) says so.
+		now = max(time.Now().Unix(), m.now().Unix())
+		if v, ok := m.cache.get(c.Value, now); ok {
+			raw := m.newRaw(v)
+			raw.IsNew = false
+			return raw, nil
+		}
+	}
+	raw := m.newRaw(nil)
+	if err := securecookie.DecodeMulti(m.name, c.Value, &raw.Values, m.codecs...); err != nil {
+		return raw, err
+	}
+	raw.IsNew = false
+	if m.cache != nil && cacheableValues(raw.Values) {
+		if exp, ok := cookieExpiry(c.Value, m.maxAgeSec); ok && now <= exp {
+			m.cache.put(c.Value, raw.Values, exp)
+		}
+	}
+	return raw, nil
+}
+
+// rawBlock holds a gorilla session and its options in one allocation.
+type rawBlock struct {
+	raw  sessions.Session
+	opts sessions.Options
+}
+
+// newRaw returns a new gorilla session of this Manager's store and name
+// holding values (a new empty map when nil), marked as new.
+func (m *Manager) newRaw(values map[any]any) *sessions.Session {
+	b := &rawBlock{raw: m.rawProto}
+	if values == nil {
+		values = make(map[any]any)
+	}
+	b.raw.Values = values
+	b.raw.Options = &b.opts
+	b.raw.IsNew = true
+	return &b.raw
+}
+
+// mayHaveCookie reports whether r may carry a cookie named name. When it
+// reports false, r.Cookie(name) certainly fails.
+func mayHaveCookie(r *http.Request, name string) bool {
+	for _, line := range r.Header["Cookie"] {
+		if strings.Contains(line, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// cookieExpiry returns the last unix second at which securecookie accepts
+// value, a cookie it has just verified: its signed timestamp plus maxAge.
+func cookieExpiry(value string, maxAge int64) (int64, bool) {
+	b, err := base64.URLEncoding.DecodeString(value)
+	if err != nil {
+		return 0, false
+	}
+	i := bytes.IndexByte(b, '|')
+	if i <= 0 {
+		return 0, false
+	}
+	ts, err := strconv.ParseInt(string(b[:i]), 10, 64)
+	if err != nil || ts <= 0 {
+		return 0, false
+	}
+	return ts + maxAge, true
+}
+
+// cacheableValues reports whether every value is of an immutable type, so
+// that a shallow copy of the map is a private copy.
+func cacheableValues(values map[any]any) bool {
+	for k, v := range values {
+		if _, ok := k.(string); !ok {
+			return false
+		}
+		switch v.(type) {
+		case string, bool, int64, int:
+		default:
+			return false
+		}
+	}
+	return true
+}
