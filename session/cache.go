@@ -70,9 +70,11 @@ func newVerifiedCache(size int) *verifiedCache {
 		n *= 2
 	}
 	c := &verifiedCache{seed: maphash.MakeSeed(), mask: uint64(n - 1), shards: make([]cacheShard, n)}
-	per := size / n // n divides the size down: never more than size in all
 	for i := range c.shards {
-		c.shards[i].size = per
+		c.shards[i].size = size / n
+		if i < size%n {
+			c.shards[i].size++ // exactly size in all
+		}
 		c.shards[i].index = make(map[string]int)
 	}
 	return c
