@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -20,9 +21,11 @@ import (
 //     work: every cookie-based store (gorilla's CookieStore, and the
 //     server-side stores that keep the record ID in that cookie) would
 //     return a new, empty session.
-//   - With [WithKeys], the cookie is decoded here exactly as gorilla's
-//     CookieStore.New would (same cookie, same codecs), and a decoded
-//     cookie is remembered in the verified cache, keyed by its exact value.
+//   - With [WithKeys], the cookie is decoded here as gorilla's
+//     CookieStore.New would (the same cookie, see cookieValue, and the
+//     same codecs), and a decoded cookie is remembered in the verified
+//     cache, keyed by its exact value: a hit returns what securecookie
+//     verified for that very value.
 //   - With [WithStore], the store decodes.
 func (m *Manager) loadRaw(r *http.Request) (*sessions.Session, error) {
 	if !mayHaveCookie(r, m.name) {
@@ -31,8 +34,8 @@ func (m *Manager) loadRaw(r *http.Request) (*sessions.Session, error) {
 	if m.codecs == nil {
 		return m.store.New(r, m.name)
 	}
-	c, err := r.Cookie(m.name)
-	if err != nil {
+	value, ok := cookieValue(r, m.name)
+	if !ok {
 		return m.newRaw(nil), nil // the name was only part of another cookie
 	}
 	var now int64
@@ -40,20 +43,20 @@ func (m *Manager) loadRaw(r *http.Request) (*sessions.Session, error) {
 		// Expired when either the Manager's clock or securecookie's (the
 		// real one) says so.
 		now = max(time.Now().Unix(), m.now().Unix())
-		if v, ok := m.cache.get(c.Value, now); ok {
+		if v, ok := m.cache.get(value, now); ok {
 			raw := m.newRaw(v)
 			raw.IsNew = false
 			return raw, nil
 		}
 	}
 	raw := m.newRaw(nil)
-	if err := securecookie.DecodeMulti(m.name, c.Value, &raw.Values, m.codecs...); err != nil {
+	if err := securecookie.DecodeMulti(m.name, value, &raw.Values, m.codecs...); err != nil {
 		return raw, err
 	}
 	raw.IsNew = false
 	if m.cache != nil && cacheableValues(raw.Values) {
-		if exp, ok := cookieExpiry(c.Value, m.maxAgeSec); ok && now <= exp {
-			m.cache.put(c.Value, raw.Values, exp)
+		if exp, ok := cookieExpiry(value, m.maxAgeSec); ok && now <= exp {
+			m.cache.put(value, raw.Values, exp)
 		}
 	}
 	return raw, nil
@@ -87,6 +90,47 @@ func mayHaveCookie(r *http.Request, name string) bool {
 		}
 	}
 	return false
+}
+
+// cookieValue returns the value of the first well-formed cookie named
+// name in r's Cookie headers, as r.Cookie(name) finds it, without
+// allocating. (r.Cookie also gives up when the request carries more
+// cookies than net/http's limit; whichever cookie of the name is picked
+// here, it is verified before use.) name is a valid cookie name.
+func cookieValue(r *http.Request, name string) (string, bool) {
+	for _, line := range r.Header["Cookie"] {
+		line = textproto.TrimString(line)
+		var part string
+		for len(line) > 0 {
+			part, line, _ = strings.Cut(line, ";")
+			part = textproto.TrimString(part)
+			if part == "" {
+				continue
+			}
+			n, v, _ := strings.Cut(part, "=")
+			if textproto.TrimString(n) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// validCookieValue applies net/http's check of a cookie value's bytes.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		b := v[i]
+		if b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // cookieExpiry returns the last unix second at which securecookie accepts
