@@ -27,16 +27,21 @@ import (
 //     cache, keyed by its exact value: a hit returns what securecookie
 //     verified for that very value.
 //   - With [WithStore], the store decodes.
-func (m *Manager) loadRaw(r *http.Request) (*sessions.Session, error) {
+//
+// It also returns the new Session, allocated together with the gorilla
+// session: a request pays for one allocation here.
+func (m *Manager) loadRaw(r *http.Request) (*Session, *sessions.Session, error) {
 	if !mayHaveCookie(r, m.name) {
-		return m.newRaw(nil), nil
+		return m.newBlock(nil)
 	}
 	if m.codecs == nil {
-		return m.store.New(r, m.name)
+		s, _, _ := m.newBlock(nil)
+		raw, err := m.store.New(r, m.name)
+		return s, raw, err
 	}
 	value, ok := cookieValue(r, m.name)
 	if !ok {
-		return m.newRaw(nil), nil // the name was only part of another cookie
+		return m.newBlock(nil) // the name was only part of another cookie
 	}
 	var now int64
 	if m.cache != nil {
@@ -44,14 +49,14 @@ func (m *Manager) loadRaw(r *http.Request) (*sessions.Session, error) {
 		// real one) says so.
 		now = max(time.Now().Unix(), m.now().Unix())
 		if v, ok := m.cache.get(value, now); ok {
-			raw := m.newRaw(v)
+			s, raw, _ := m.newBlock(v)
 			raw.IsNew = false
-			return raw, nil
+			return s, raw, nil
 		}
 	}
-	raw := m.newRaw(nil)
+	s, raw, _ := m.newBlock(nil)
 	if err := securecookie.DecodeMulti(m.name, value, &raw.Values, m.codecs...); err != nil {
-		return raw, err
+		return s, raw, err
 	}
 	raw.IsNew = false
 	if m.cache != nil && cacheableValues(raw.Values) {
@@ -59,26 +64,28 @@ func (m *Manager) loadRaw(r *http.Request) (*sessions.Session, error) {
 			m.cache.put(value, raw.Values, exp)
 		}
 	}
-	return raw, nil
+	return s, raw, nil
 }
 
-// rawBlock holds a gorilla session and its options in one allocation.
-type rawBlock struct {
+// sessionBlock holds a Session, a gorilla session and its options in one
+// allocation.
+type sessionBlock struct {
+	s    Session
 	raw  sessions.Session
 	opts sessions.Options
 }
 
-// newRaw returns a new gorilla session of this Manager's store and name
-// holding values (a new empty map when nil), marked as new.
-func (m *Manager) newRaw(values map[any]any) *sessions.Session {
-	b := &rawBlock{raw: m.rawProto}
-	if values == nil {
-		values = make(map[any]any)
-	}
+// newBlock returns a new Session of m and a new gorilla session of m's
+// store and name holding values (nil until SetFlow needs a map), marked as
+// new. The error is always nil.
+func (m *Manager) newBlock(values map[any]any) (*Session, *sessions.Session, error) {
+	b := &sessionBlock{raw: m.rawProto}
+	b.s.m = m
+	b.s.ctx.s = &b.s
 	b.raw.Values = values
 	b.raw.Options = &b.opts
 	b.raw.IsNew = true
-	return &b.raw
+	return &b.s, &b.raw, nil
 }
 
 // mayHaveCookie reports whether r may carry a cookie named name. When it

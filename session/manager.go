@@ -126,9 +126,7 @@ func (m *Manager) Attach(r *http.Request) (*http.Request, *Session, error) {
 // parses and checks it. The checks run on every request, also when the
 // values came from the verified cache.
 func (m *Manager) load(r *http.Request) (*Session, error) {
-	s := &Session{m: m}
-	s.ctx.s = s
-	raw, err := m.loadRaw(r)
+	s, raw, err := m.loadRaw(r)
 	if err != nil || raw == nil {
 		s.raw = sessions.NewSession(m.store, m.name)
 		if err == nil {
@@ -138,10 +136,7 @@ func (m *Manager) load(r *http.Request) (*Session, error) {
 		}
 		return s, s.loadErr
 	}
-	if raw.Values == nil {
-		raw.Values = make(map[any]any)
-	}
-	s.raw = raw
+	s.raw = raw // raw.Values may be nil: SetFlow makes the map
 	if !s.parse() {
 		// A validly signed record with values of the wrong types or an
 		// incomplete login: do not trust any of it.
