@@ -67,23 +67,20 @@ func (m *Manager) loadRaw(r *http.Request) (*Session, *sessions.Session, error) 
 	return s, raw, nil
 }
 
-// sessionBlock holds a Session, a gorilla session and its options in one
-// allocation.
+// sessionBlock holds a Session and a gorilla session in one allocation.
 type sessionBlock struct {
-	s    Session
-	raw  sessions.Session
-	opts sessions.Options
+	s   Session
+	raw sessions.Session
 }
 
 // newBlock returns a new Session of m and a new gorilla session of m's
 // store and name holding values (nil until SetFlow needs a map), marked as
-// new. The error is always nil.
+// new, without Options (Save sets them). The error is always nil.
 func (m *Manager) newBlock(values map[any]any) (*Session, *sessions.Session, error) {
 	b := &sessionBlock{raw: m.rawProto}
 	b.s.m = m
 	b.s.ctx.s = &b.s
 	b.raw.Values = values
-	b.raw.Options = &b.opts
 	b.raw.IsNew = true
 	return &b.s, &b.raw, nil
 }
