@@ -12,9 +12,11 @@ import (
 	"github.com/unloq2fa/unloq2fa/session"
 )
 
-// The benchmarks share one setup: a Manager with hash and block keys, a
+// The benchmarks share one setup: a Manager with hash and block keys (and
+// the verified cache on, as by default), the same without the cache, a
 // verified session cookie made once (and a pending one for the redirect),
-// and a plain gorilla CookieStore with the same keys for the floor.
+// and, for reference, a plain gorilla CookieStore with the same keys and
+// its own (gob) cookie: what a request cost before the compact codec.
 //
 // Each iteration serves a fresh shallow copy of a prepared request into a
 // fresh httptest.ResponseRecorder: gorilla's registry writes into *r, so
@@ -22,11 +24,13 @@ import (
 // instead of decoding. The copy and the recorder are part of every
 // benchmark, Baseline included.
 type benchSetup struct {
-	sm       *session.Manager
-	mw       *middleware.Middleware
-	store    *sessions.CookieStore
-	verified *http.Cookie
-	pending  *http.Cookie
+	sm        *session.Manager
+	mw        *middleware.Middleware
+	mwNoCache *middleware.Middleware
+	store     *sessions.CookieStore
+	verified  *http.Cookie
+	pending   *http.Cookie
+	gob       *http.Cookie // verified, written by store
 }
 
 var (
@@ -44,12 +48,27 @@ func setup(tb testing.TB) *benchSetup {
 		if err != nil {
 			panic(err)
 		}
+		smNoCache, err := session.NewManager(session.WithKeys(hashKey, blockKey), session.WithVerifiedCache(0))
+		if err != nil {
+			panic(err)
+		}
+		mwNoCache, err := middleware.New(smNoCache)
+		if err != nil {
+			panic(err)
+		}
+		store := sessions.NewCookieStore(hashKey, blockKey)
+		gobSM, err := session.NewManager(session.WithStore(store))
+		if err != nil {
+			panic(err)
+		}
 		bench = benchSetup{
-			sm:       sm,
-			mw:       mw,
-			store:    sessions.NewCookieStore(hashKey, blockKey),
-			verified: loginCookie(tb, sm, "u1", false),
-			pending:  loginCookie(tb, sm, "u1", true),
+			sm:        sm,
+			mw:        mw,
+			mwNoCache: mwNoCache,
+			store:     store,
+			verified:  loginCookie(tb, sm, "u1", false),
+			pending:   loginCookie(tb, sm, "u1", true),
+			gob:       loginCookie(tb, gobSM, "u1", false),
 		}
 	})
 	return &bench
@@ -63,9 +82,12 @@ var benchHandler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request)
 	_, _ = w.Write(benchBody)
 })
 
+// benchRequest is a browser's GET of target, with cookie c unless nil.
 func benchRequest(target string, c *http.Cookie) *http.Request {
 	r := httptest.NewRequest(http.MethodGet, target, nil)
-	r.AddCookie(c)
+	if c != nil {
+		r.AddCookie(c)
+	}
 	r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 	return r
 }
@@ -90,8 +112,8 @@ func runBench(b *testing.B, h http.Handler, base *http.Request, wantCode int) {
 	}
 }
 
-// cookieStoreGet is the floor of gorilla decoding: a bare middleware doing
-// CookieStore.Get and reading was_2fa.
+// cookieStoreGet is gorilla's own decoding (gob): a bare middleware doing
+// CookieStore.Get and reading was_2fa. For reference only.
 func cookieStoreGet(store sessions.Store, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := store.Get(r, session.DefaultCookieName)
@@ -112,9 +134,18 @@ func BenchmarkBaseline(b *testing.B) {
 	runBench(b, benchHandler, benchRequest("/dashboard", s.verified), http.StatusOK)
 }
 
+func BenchmarkBaselineNoCookie(b *testing.B) {
+	runBench(b, benchHandler, benchRequest("/dashboard", nil), http.StatusOK)
+}
+
 func BenchmarkCookieStoreGet(b *testing.B) {
 	s := setup(b)
-	runBench(b, cookieStoreGet(s.store, benchHandler), benchRequest("/dashboard", s.verified), http.StatusOK)
+	runBench(b, cookieStoreGet(s.store, benchHandler), benchRequest("/dashboard", s.gob), http.StatusOK)
+}
+
+func BenchmarkNoCookie(b *testing.B) {
+	s := setup(b)
+	runBench(b, s.mw.Wrap(benchHandler), benchRequest("/dashboard", nil), http.StatusOK)
 }
 
 func BenchmarkExemptPath(b *testing.B) {
@@ -125,6 +156,13 @@ func BenchmarkExemptPath(b *testing.B) {
 func BenchmarkVerifiedSession(b *testing.B) {
 	s := setup(b)
 	runBench(b, s.mw.Wrap(benchHandler), benchRequest("/dashboard", s.verified), http.StatusOK)
+}
+
+// BenchmarkVerifiedSessionUncached is the verified request without the
+// cache: the cryptography and the compact codec on every request.
+func BenchmarkVerifiedSessionUncached(b *testing.B) {
+	s := setup(b)
+	runBench(b, s.mwNoCache.Wrap(benchHandler), benchRequest("/dashboard", s.verified), http.StatusOK)
 }
 
 func BenchmarkPendingRedirect(b *testing.B) {

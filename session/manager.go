@@ -20,6 +20,14 @@ type Manager struct {
 	cookie sessions.Options
 	// setCookiePrefix is `name=`, to find this cookie among Set-Cookie lines.
 	setCookiePrefix string
+
+	// Set by WithKeys: the codecs, decoded by loadRaw directly, and the
+	// cache of verified cookies (nil when off).
+	codecs    []securecookie.Codec
+	cache     *verifiedCache
+	maxAgeSec int64
+	// rawProto is an empty gorilla session of this store and name.
+	rawProto sessions.Session
 }
 
 // NewManager returns a Manager. It needs [WithKeys] or [WithStore].
@@ -56,12 +64,21 @@ func NewManager(opts ...Option) (*Manager, error) {
 		codecs := securecookie.CodecsFromPairs(c.keyPairs...)
 		for _, codec := range codecs {
 			if sc, ok := codec.(*securecookie.SecureCookie); ok {
-				// The signed timestamp expires with the cookie.
+				// The signed timestamp expires with the cookie; the values
+				// are written in the compact format (gob still decodes).
 				sc.MaxAge(m.cookie.MaxAge)
+				sc.SetSerializer(compactSerializer{})
 			}
 		}
 		m.store = &sessions.CookieStore{Codecs: codecs, Options: m.options()}
+		m.codecs = codecs
+		m.maxAgeSec = int64(m.cookie.MaxAge)
+		if c.cacheSize > 0 {
+			m.cache = newVerifiedCache(c.cacheSize)
+		}
 	}
+	m.rawProto = *sessions.NewSession(m.store, m.name)
+	m.rawProto.Values, m.rawProto.Options = nil, nil
 	return m, nil
 }
 
@@ -103,13 +120,13 @@ func (m *Manager) Attach(r *http.Request) (*http.Request, *Session, error) {
 	return r.WithContext(&s.ctx), s, err
 }
 
-// load decodes the session of r through the store. It calls Store.New
-// rather than Store.Get: gorilla's registry would cache the session on a
-// modified copy of *r; the request context does that job here.
+// load decodes the session of r (see loadRaw: through Store.New rather
+// than Store.Get, since gorilla's registry would cache the session on a
+// modified copy of *r; the request context does that job here), then
+// parses and checks it. The checks run on every request, also when the
+// values came from the verified cache.
 func (m *Manager) load(r *http.Request) (*Session, error) {
-	s := &Session{m: m}
-	s.ctx.s = s
-	raw, err := m.store.New(r, m.name)
+	s, raw, err := m.loadRaw(r)
 	if err != nil || raw == nil {
 		s.raw = sessions.NewSession(m.store, m.name)
 		if err == nil {
@@ -119,10 +136,7 @@ func (m *Manager) load(r *http.Request) (*Session, error) {
 		}
 		return s, s.loadErr
 	}
-	if raw.Values == nil {
-		raw.Values = make(map[any]any)
-	}
-	s.raw = raw
+	s.raw = raw // raw.Values may be nil: SetFlow makes the map
 	if !s.parse() {
 		// A validly signed record with values of the wrong types or an
 		// incomplete login: do not trust any of it.

@@ -234,10 +234,10 @@ func TestAbsoluteLifetime(t *testing.T) {
 // TestOneDecodePerRequest: Attach decodes once; Load, Attach and FromContext
 // on the attached request reuse the session.
 func TestOneDecodePerRequest(t *testing.T) {
-	base := newManager(t)
-	c := login(t, base, "u1", "", false)
 	cs := &countingStore{Store: sessions.NewCookieStore(hashKey1, blockKey1)}
 	m := newManager(t, session.WithStore(cs))
+	c := login(t, m, "u1", "", false)
+	require.Zero(t, cs.decodes(), "a request without the cookie decodes nothing")
 
 	r, s, err := m.Attach(request(c))
 	require.NoError(t, err)
@@ -302,6 +302,10 @@ func TestSeparateManagersDoNotShareSessions(t *testing.T) {
 	assert.NotSame(t, sa, sb)
 }
 
+// anyCookie is a cookie of the session's name: without one, the store is
+// not asked at all.
+var anyCookie = &http.Cookie{Name: session.DefaultCookieName, Value: "id"}
+
 // errStore fails every operation.
 type errStore struct{ err error }
 
@@ -331,7 +335,7 @@ func TestStoreFailuresFailClosed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := newManager(t, session.WithStore(tt.store))
-			s, err := m.Load(request())
+			s, err := m.Load(request(anyCookie))
 			require.ErrorIs(t, err, tt.kind)
 			require.NotNil(t, s)
 			assert.Equal(t, session.StateAnonymous, s.State())
@@ -349,7 +353,7 @@ func TestStoreFailuresFailClosed(t *testing.T) {
 // that cannot erase the record still leaves the browser without a cookie.
 func TestClearDeletesCookieWhenStoreFails(t *testing.T) {
 	m := newManager(t, session.WithStore(errStore{err: &netError{}}))
-	s, err := m.Load(request())
+	s, err := m.Load(request(anyCookie))
 	require.ErrorIs(t, err, session.ErrStore)
 	s.Clear()
 	rec := httptest.NewRecorder()

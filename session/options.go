@@ -44,6 +44,8 @@ type config struct {
 	now         func() time.Time
 	keyPairs    [][]byte // set by WithKeys: NewManager builds a CookieStore
 	storeSource string   // "WithKeys" or "WithStore", for duplicate detection
+	cacheSize   int      // entries of the verified cache (0: off)
+	cacheSet    bool     // WithVerifiedCache was given
 }
 
 func defaultConfig() config {
@@ -55,6 +57,7 @@ func defaultConfig() config {
 		sameSite:   http.SameSiteLaxMode,
 		path:       "/",
 		now:        time.Now,
+		cacheSize:  DefaultVerifiedCacheSize,
 	}
 }
 
@@ -139,6 +142,9 @@ func allZero(b []byte) bool {
 // WithStore makes the Manager keep sessions in st: any gorilla store, such
 // as a FilesystemStore or a third-party Redis or SQL store. The store's own
 // Options are ignored when saving: the Manager's cookie settings apply.
+// The store is asked to load a session only for requests that carry a
+// cookie of the session's name (see [WithCookieName]); other requests are
+// anonymous without any store work.
 func WithStore(st sessions.Store) Option {
 	return func(c *config) error {
 		if st == nil {
@@ -262,10 +268,38 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
+// WithVerifiedCache sets the number of entries of the cache of verified
+// cookies (default [DefaultVerifiedCacheSize]); 0 turns it off.
+//
+// With [WithKeys], a cookie whose signature, encryption and timestamp have
+// been verified once is remembered, keyed by its exact value, until the
+// cookie itself expires, so that later requests with the same cookie skip
+// the cryptography and the decoding. Only the decoded values are cached:
+// every check of a session (its lifetime, the pending window, whether it
+// was ended) still runs on every request, and each request gets its own
+// copy of the values. The cache is bounded and evicts the least recently
+// used entries (approximately).
+//
+// With [WithStore] there is no cache (a server-side record can change
+// under the same cookie), and a nonzero size is an error.
+func WithVerifiedCache(entries int) Option {
+	return func(c *config) error {
+		if entries < 0 || entries > maxVerifiedCacheSize {
+			return fmt.Errorf("session: WithVerifiedCache: %d entries, want 0 to %d", entries, maxVerifiedCacheSize)
+		}
+		c.cacheSize = entries
+		c.cacheSet = true
+		return nil
+	}
+}
+
 // validate checks the combination of options.
 func (c *config) validate() error {
 	if c.storeSource == "" {
 		return errors.New("session: NewManager: need WithKeys or WithStore")
+	}
+	if c.storeSource == "WithStore" && c.cacheSet && c.cacheSize > 0 {
+		return errors.New("session: NewManager: WithVerifiedCache needs WithKeys (a store's records can change under the same cookie)")
 	}
 	if c.pendingTTL > c.maxAge {
 		return fmt.Errorf("session: NewManager: pending TTL %v exceeds max age %v", c.pendingTTL, c.maxAge)

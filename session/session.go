@@ -251,6 +251,9 @@ func (s *Session) SetFlow(key, value string) {
 	if old, ok := s.raw.Values[k].(string); ok && old == value {
 		return
 	}
+	if s.raw.Values == nil {
+		s.raw.Values = make(map[any]any) // loaded without a cookie
+	}
 	s.raw.Values[k] = value
 	s.dirty = true
 }
