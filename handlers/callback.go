@@ -37,7 +37,8 @@ func validToken(t string) bool {
 // session. The token must be well formed ("AU" + URL-safe characters, at
 // most 4096 bytes; otherwise UNLOQ is not called). It is exchanged at
 // POST /v1/token (with the login's sid and the client IP); the token's
-// e-mail must match, case-insensitively after trimming, both the session's
+// e-mail must match exactly (ASCII letters in any case, ASCII space
+// around ignored, every other byte equal) both the session's
 // e-mail and the store's current e-mail of that user; a token is accepted
 // once (the Guard keeps a replay record of its SHA-256) and a pending login
 // completes once. Then the session is renewed with was_2fa=true and the

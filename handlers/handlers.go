@@ -207,13 +207,6 @@ func hashHex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// sameEmail compares two e-mail addresses case-insensitively after
-// trimming; an empty address never matches.
-func sameEmail(a, b string) bool {
-	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-	return a != "" && strings.EqualFold(a, b)
-}
-
 func hasUNLOQ(u store.User) bool { return u.SecondFactor == store.SecondFactorUNLOQ }
 
 func isAny(err error, targets ...error) bool {

@@ -41,6 +41,7 @@ func Run(t *testing.T, h Harness) {
 		{"CanceledContext", testCanceledContext},
 		{"Concurrent", testConcurrent},
 		{"ExactIDs", testExactIDs},
+		{"ExactEmails", testExactEmails},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
@@ -265,6 +266,29 @@ func testExactIDs(t *testing.T, h Harness) {
 	for _, u := range []store.User{one, abc, mixed, uni} {
 		require.NoError(t, s.SetSecondFactor(ctx, u.ID, store.SecondFactorUNLOQ))
 		u.SecondFactor = store.SecondFactorUNLOQ
+		requireUser(t, s, u)
+	}
+}
+
+// testExactEmails checks that e-mails are kept and returned byte for byte.
+// The handlers tell people apart by e-mail (ASCII case aside): a store that
+// folded, trimmed or normalised addresses could hand one user another
+// one's address, for instance "ſam@…" (U+017F) or "sam@…" with a Kelvin
+// sign for "k", which Unicode folding takes for "sam@…".
+func testExactEmails(t *testing.T, h Harness) {
+	users := []store.User{
+		{ID: "e-1", Email: "sam.kirk@example.com"},
+		{ID: "e-2", Email: "\u017fam.kirk@example.com"},               // long s
+		{ID: "e-3", Email: "sam.\u212airk@example.com"},               // Kelvin sign
+		{ID: "e-4", Email: "SAM.KIRK@EXAMPLE.COM"},                    // ASCII upper case
+		{ID: "e-5", Email: "\uff53\uff41\uff4d.kirk@example.com"},     // fullwidth letters
+		{ID: "e-6", Email: "s\u00e9@example.com"},                     // precomposed é
+		{ID: "e-7", Email: "se\u0301@example.com"},                    // e + combining acute
+		{ID: "e-8", Email: "sam.kirk@example.com\u00a0"},              // trailing no-break space
+		{ID: "e-9", Email: "sam.kirk@example.com.", SecondFactor: ""}, // trailing dot
+	}
+	s := fixture(t, h, users...)
+	for _, u := range users {
 		requireUser(t, s, u)
 	}
 }

@@ -67,8 +67,13 @@ func (b *broken) User(ctx context.Context, id string) (store.User, error) {
 		}
 		return store.User{}, store.ErrUserNotFound
 	}
-	if b.flaw == "dropemail" {
+	switch b.flaw {
+	case "dropemail":
 		u.Email = ""
+	case "foldemail":
+		u.Email = strings.ToLower(u.Email)
+	case "trimemail":
+		u.Email = strings.TrimSpace(u.Email)
 	}
 	return u, nil
 }
@@ -137,7 +142,9 @@ func TestRunCatchesBrokenStores(t *testing.T) {
 		{"upsert", []string{"SetUnknownID"}},
 		{"zerouser", []string{"UnknownID", "SetUnknownID", "ExactIDs"}},
 		{"noclear", []string{"SetAndClear"}},
-		{"dropemail", []string{"ReadBack", "SetAndClear", "Concurrent"}},
+		{"dropemail", []string{"ReadBack", "SetAndClear", "Concurrent", "ExactEmails"}},
+		{"foldemail", []string{"ReadBack", "ExactEmails"}},
+		{"trimemail", []string{"ExactEmails"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.flaw, func(t *testing.T) {
