@@ -17,7 +17,11 @@ import (
 // falls back to Paths.AfterLogin. An API client (Accept: application/json)
 // gets {"two_step":bool,"redirect":"…"} instead of a redirect.
 //
-// On error (ErrStore, ErrNoEmail, ErrSession) nothing was written to w and
+// A pending login the session already had (the password step ran again)
+// is retired in the Guard, like at Logout: a push for it still waiting on
+// the phone cannot complete it any more.
+//
+// On error (ErrStore, ErrNoEmail, ErrSession, ErrGuard) nothing was written to w and
 // the session was not saved: the app renders its own error page.
 func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, userID, next string) error {
 	const op = "password verified"
@@ -41,6 +45,15 @@ func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, user
 		return err
 	}
 	sess := h.load(r)
+	// A pending login this session replaces is retired first: a push for
+	// it may still be waiting on the phone, and neither it nor an old copy
+	// of its cookie may complete once a new login started (or, later, was
+	// logged out).
+	if err := h.retirePending(ctx, sess); err != nil {
+		err = wrap(op, ErrGuard, err)
+		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
+		return err
+	}
 	if err := sess.BeginLogin(userID, user.Email, need); err != nil {
 		err = wrap(op, ErrSession, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
