@@ -207,8 +207,6 @@ func hashHex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func hasUNLOQ(u store.User) bool { return u.SecondFactor == store.SecondFactorUNLOQ }
-
 func isAny(err error, targets ...error) bool {
 	for _, t := range targets {
 		if errors.Is(err, t) {

@@ -32,9 +32,8 @@ func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, user
 		h.emit(ctx, EventFailed, FlowLogin, "", ip, err)
 		return err
 	}
-	user, err := h.users.User(ctx, userID)
+	user, err := h.user(ctx, op, userID)
 	if err != nil {
-		err = wrap(op, ErrStore, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}

@@ -235,9 +235,9 @@ func (h *Handlers) signInFailed(w http.ResponseWriter, r *http.Request, sess *se
 // password step: the store must still hold the user, with the e-mail the
 // session (and so the push and the token check) uses.
 func (h *Handlers) checkAccount(ctx context.Context, op string, sess *session.Session) error {
-	user, err := h.users.User(ctx, sess.UserID())
+	user, err := h.user(ctx, op, sess.UserID())
 	if err != nil {
-		return wrap(op, ErrStore, err)
+		return err
 	}
 	if !sameEmail(user.Email, sess.Email()) {
 		return wrap(op, ErrWrongUser, nil)

@@ -19,8 +19,13 @@ type Harness struct {
 	// t.Cleanup to release what it opens.
 	New func(t *testing.T) store.UserStore
 	// Seed adds u to s (a store New returned), failing t on error.
-	// u.SecondFactor is "" or store.SecondFactorUNLOQ.
+	// u.SecondFactor is "" or store.SecondFactorUNLOQ, unless RawSeed.
 	Seed func(t *testing.T, s store.UserStore, u store.User)
+	// RawSeed reports that Seed writes u.SecondFactor as given, even a
+	// value the store would refuse to write (as a database column can hold
+	// anything the application or an administrator put there). The suite
+	// then also checks that such a value is never returned by User.
+	RawSeed bool
 }
 
 // Run runs the conformance suite against the implementation h describes.
@@ -43,6 +48,12 @@ func Run(t *testing.T, h Harness) {
 		{"ExactIDs", testExactIDs},
 		{"ExactEmails", testExactEmails},
 	}
+	if h.RawSeed {
+		tests = append(tests, struct {
+			name string
+			fn   func(*testing.T, Harness)
+		}{"InvalidStoredValue", testInvalidStoredValue})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
 	}
@@ -64,7 +75,17 @@ func requireUser(t *testing.T, s store.UserStore, want store.User) {
 	t.Helper()
 	got, err := s.User(context.Background(), want.ID)
 	require.NoError(t, err, "User(%q)", want.ID)
+	requireValidSecondFactor(t, got)
 	require.Equal(t, want, got, "User(%q)", want.ID)
+}
+
+// requireValidSecondFactor fails t when u's second factor is neither ""
+// nor exactly store.SecondFactorUNLOQ: the handlers refuse any other value
+// (fail closed), so the user could not log in.
+func requireValidSecondFactor(t *testing.T, u store.User) {
+	t.Helper()
+	require.NoError(t, store.ValidateSecondFactor(u.SecondFactor),
+		"User(%q) returned second factor %q; only %q and %q are valid", u.ID, u.SecondFactor, "", store.SecondFactorUNLOQ)
 }
 
 var (
@@ -219,8 +240,7 @@ func testConcurrent(t *testing.T, h Harness) {
 					fail(fmt.Errorf("User(%q): %w", u.ID, err))
 					return
 				}
-				if got.ID != u.ID || got.Email != u.Email ||
-					(got.SecondFactor != "" && got.SecondFactor != store.SecondFactorUNLOQ) {
+				if got.ID != u.ID || got.Email != u.Email || store.ValidateSecondFactor(got.SecondFactor) != nil {
 					fail(fmt.Errorf("User(%q) = %+v, want id and e-mail of %+v and a valid second factor", u.ID, got, u))
 					return
 				}
@@ -290,5 +310,27 @@ func testExactEmails(t *testing.T, h Harness) {
 	s := fixture(t, h, users...)
 	for _, u := range users {
 		requireUser(t, s, u)
+	}
+}
+
+// testInvalidStoredValue (only with Harness.RawSeed) checks that a stored
+// second_factor other than "" or store.SecondFactorUNLOQ is reported as an
+// *store.InvalidSecondFactorError, never returned as if it were valid.
+func testInvalidStoredValue(t *testing.T, h Harness) {
+	bad := []string{"unloq", "Unloq", " UNLOQ", "UNLOQ ", "TOTP", "0", "true"}
+	users := make([]store.User, len(bad))
+	for i, v := range bad {
+		users[i] = store.User{ID: fmt.Sprintf("raw-%d", i), Email: fmt.Sprintf("raw%d@example.com", i), SecondFactor: v}
+	}
+	s := fixture(t, h, users...)
+	for _, u := range users {
+		got, err := s.User(context.Background(), u.ID)
+		require.Error(t, err, "User(%q) with stored second factor %q returned %+v", u.ID, u.SecondFactor, got)
+		assert.ErrorIs(t, err, store.ErrInvalidSecondFactor, "User(%q)", u.ID)
+		var typed *store.InvalidSecondFactorError
+		if assert.ErrorAs(t, err, &typed, "User(%q)", u.ID) {
+			assert.Equal(t, u.SecondFactor, typed.Value)
+		}
+		assert.NotErrorIs(t, err, store.ErrUserNotFound, "User(%q)", u.ID)
 	}
 }
