@@ -46,6 +46,8 @@ const (
 	keyCallback      = "unloq2fa:callback:"
 	keyToken         = "unloq2fa:token:"
 	keyLoginDone     = "unloq2fa:login-done:"
+	keyStatus        = "unloq2fa:enroll-status:"     // UNLOQ calls of the status route
+	keyStatusYes     = "unloq2fa:enroll-status-yes:" // its last positive answer
 )
 
 // Session flow keys.
