@@ -40,14 +40,16 @@ const (
 
 // Guard key prefixes.
 const (
-	keyInFlightLogin = "unloq2fa:inflight:login:"
-	keyInFlightUser  = "unloq2fa:inflight:user:"
-	keyPush          = "unloq2fa:push:"
-	keyCallback      = "unloq2fa:callback:"
-	keyToken         = "unloq2fa:token:"
-	keyLoginDone     = "unloq2fa:login-done:"
-	keyStatus        = "unloq2fa:enroll-status:"     // UNLOQ calls of the status route
-	keyStatusYes     = "unloq2fa:enroll-status-yes:" // its last positive answer
+	keyInFlightLogin  = "unloq2fa:inflight:login:"
+	keyInFlightUser   = "unloq2fa:inflight:user:"
+	keyPush           = "unloq2fa:push:"
+	keyCallback       = "unloq2fa:callback:"        // failed callbacks per user
+	keyCallbackLogin  = "unloq2fa:callback-login:"  // callbacks per pending login
+	keyCallbackFailed = "unloq2fa:callback-failed:" // a login whose callback failed
+	keyToken          = "unloq2fa:token:"
+	keyLoginDone      = "unloq2fa:login-done:"
+	keyStatus         = "unloq2fa:enroll-status:"     // UNLOQ calls of the status route
+	keyStatusYes      = "unloq2fa:enroll-status-yes:" // its last positive answer
 )
 
 // Session flow keys.

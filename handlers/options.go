@@ -237,7 +237,8 @@ func WithGuard(g Guard) Option {
 
 // WithPushLimit allows at most n pushes per user per window (default
 // DefaultPushLimit per DefaultPushWindow). The same limit applies,
-// separately counted, to widget callbacks per user.
+// separately counted, to widget callbacks per pending login, and to failed
+// widget callbacks per user (see Callback).
 func WithPushLimit(n int, per time.Duration) Option {
 	return func(c *config) error {
 		if n < 1 || per <= 0 {
