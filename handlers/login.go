@@ -5,6 +5,10 @@ import (
 	"net/http"
 )
 
+// MaxNextLen is the longest next a pending login keeps (in the session,
+// which must stay small enough for a cookie); a longer one is dropped.
+const MaxNextLen = 512
+
 // PasswordVerified is what the app calls once the user's password matched.
 //
 // It loads the user from the store and starts a login in the session
@@ -13,8 +17,8 @@ import (
 // and the browser is sent (303) to the two-step page; otherwise the login
 // is complete (was_2fa=true) and the browser goes to next.
 //
-// next must be a same-origin relative path (see SafeNext); anything else
-// falls back to Paths.AfterLogin. An API client (Accept: application/json)
+// next must be a same-origin relative path (see SafeNext) of at most
+// MaxNextLen bytes; anything else falls back to Paths.AfterLogin. An API client (Accept: application/json)
 // gets {"two_step":bool,"redirect":"…"} instead of a redirect.
 //
 // A pending login the session already had (the password step ran again)
@@ -59,6 +63,11 @@ func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, user
 		return err
 	}
 	target := nextOr(next, h.cfg.paths.AfterLogin)
+	if len(target) > MaxNextLen {
+		// The session must stay small enough to save: a longer next is
+		// dropped, not an error.
+		target = h.cfg.paths.AfterLogin
+	}
 	if need {
 		sess.SetFlow(flowNext, target)
 	}
