@@ -160,7 +160,7 @@ func describe(err error) failure {
 	case errors.Is(err, ErrReplayed):
 		return failure{http.StatusConflict, "replayed", "This approval was already used. Please start again.", false}
 	case errors.Is(err, ErrRateLimited):
-		return failure{http.StatusTooManyRequests, "rate_limited", "Too many requests were sent to your phone. Wait a minute, then try again.", false}
+		return failure{http.StatusTooManyRequests, "rate_limited", "Too many requests were sent to your phone. Wait a few minutes, then try again.", false}
 	case errors.Is(err, ErrInFlight):
 		return failure{http.StatusConflict, "in_flight", "An approval is already waiting on your phone. Approve it there; if it has gone, wait a moment and try again.", false}
 	case errors.Is(err, ErrBadToken):

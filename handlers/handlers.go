@@ -62,7 +62,7 @@ const (
 
 // New returns Handlers for client, sessions sm and users. The defaults are
 // secure: push mode (both modes with WithWidgetKey), 5 pushes per user per
-// minute, an in-memory Guard, the default paths and templates, and no
+// 15 minutes, an in-memory Guard, the default paths and templates, and no
 // trusted cross-origin sources.
 func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts ...Option) (*Handlers, error) {
 	if client == nil || sm == nil || users == nil {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,4 +38,34 @@ func TestLongNextIsDropped(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDefaultPushBudget: by default a user gets 5 pushes per 15 minutes
+// (push-fatigue guidance), not per minute.
+func TestDefaultPushBudget(t *testing.T) {
+	assert.Equal(t, 5, handlers.DefaultPushLimit)
+	assert.Equal(t, 15*time.Minute, handlers.DefaultPushWindow)
+
+	e := newEnv(t, withFakeClock())
+	e.behave(alice, unloqtest.BehaviorDeny)
+	b := e.browser()
+	b.login("1", "/x")
+	for i := range 5 {
+		r := b.post("/login/two-step", nil)
+		require.NotEqual(t, http.StatusTooManyRequests, r.code, "push %d: %s", i+1, r)
+	}
+	e.clock.Advance(2 * time.Minute)
+	r := b.post("/login/two-step", nil)
+	assert.Equal(t, http.StatusTooManyRequests, r.code, r.String())
+	assert.Contains(t, r.body, "Wait a few minutes")
+
+	// A new login 14 minutes later is still within the user's budget…
+	e.clock.Advance(12 * time.Minute)
+	b.login("1", "/x")
+	r = b.post("/login/two-step", nil)
+	assert.Equal(t, http.StatusTooManyRequests, r.code, r.String())
+	// …which frees up after 15 minutes.
+	e.clock.Advance(time.Minute + time.Second)
+	r = b.post("/login/two-step", nil)
+	assert.NotEqual(t, http.StatusTooManyRequests, r.code, r.String())
 }
