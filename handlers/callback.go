@@ -34,7 +34,9 @@ func validToken(t string) bool {
 	return true
 }
 
-// Callback serves the widget's redirect (GET Paths.Callback?token=…).
+// Callback serves the widget's redirect (GET Paths.Callback?token=…). In
+// ModePush there is no widget: it answers 404 and Register does not mount
+// it.
 //
 // It accepts the token only for a pending, unexpired login in this browser
 // session. The token must be well formed ("AU" + URL-safe characters, at
@@ -62,6 +64,11 @@ func (h *Handlers) Callback() http.Handler { return http.HandlerFunc(h.serveCall
 func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 	const op = "callback"
 	setSecurityHeaders(w)
+	if !h.widgetEnabled() {
+		// Push-only: there is no widget, so no token may arrive here.
+		http.NotFound(w, r)
+		return
+	}
 	if r.Method != http.MethodGet {
 		h.methodNotAllowed(w, r, "GET")
 		return

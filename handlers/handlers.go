@@ -126,7 +126,7 @@ func (h *Handlers) Mode() Mode { return h.cfg.mode }
 // Register mounts every route on mux with method patterns:
 //
 //	GET  {TwoStep}         POST {TwoStep}
-//	GET  {Callback}
+//	GET  {Callback}        (ModeWidget and ModeBoth only)
 //	POST {Enable}          GET  {Enable}/status
 //	POST {Disable}
 //
@@ -138,13 +138,17 @@ func (h *Handlers) Mode() Mode { return h.cfg.mode }
 func (h *Handlers) Register(mux *http.ServeMux) {
 	p := h.cfg.paths
 	ts, cb, en, st, dis := h.TwoStep(), h.Callback(), h.Enable(), h.EnableStatus(), h.Disable()
+	routes := map[string]http.Handler{p.TwoStep: ts, p.Enable: en, p.EnableStatus(): st, p.Disable: dis}
 	mux.Handle("GET "+p.TwoStep, ts)
 	mux.Handle("POST "+p.TwoStep, ts)
-	mux.Handle("GET "+p.Callback, cb)
+	if h.widgetEnabled() {
+		mux.Handle("GET "+p.Callback, cb)
+		routes[p.Callback] = cb
+	}
 	mux.Handle("POST "+p.Enable, en)
 	mux.Handle("GET "+p.EnableStatus(), st)
 	mux.Handle("POST "+p.Disable, dis)
-	for path, hd := range map[string]http.Handler{p.TwoStep: ts, p.Callback: cb, p.Enable: en, p.EnableStatus(): st, p.Disable: dis} {
+	for path, hd := range routes {
 		mux.Handle(path, hd)
 	}
 }

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -68,4 +69,32 @@ func TestDefaultPushBudget(t *testing.T) {
 	e.clock.Advance(time.Minute + time.Second)
 	r = b.post("/login/two-step", nil)
 	assert.NotEqual(t, http.StatusTooManyRequests, r.code, r.String())
+}
+
+// TestCallbackOnlyInWidgetModes: in push-only mode there is no widget,
+// so the callback route is not registered, and the Callback handler,
+// mounted by hand, refuses without calling UNLOQ.
+func TestCallbackOnlyInWidgetModes(t *testing.T) {
+	for _, mode := range []handlers.Mode{handlers.ModePush, handlers.ModeWidget, handlers.ModeBoth} {
+		t.Run(mode.String(), func(t *testing.T) {
+			e := newEnv(t, withHandlerOpts(handlers.WithWidgetKey("sim-widget-key"), handlers.WithMode(mode)))
+			b := e.browser()
+			b.login("1", "/x")
+			before := b.state()
+			tok := e.token(alice)
+			r := b.get("/uauth/login?token=" + tok)
+			if mode == handlers.ModePush {
+				assert.Equal(t, http.StatusNotFound, r.code, r.String())
+				assert.Zero(t, e.countRequests("/v1/token"))
+				b.assertPendingUnchanged(before)
+
+				rec := httptest.NewRecorder()
+				e.h.Callback().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/uauth/login?token="+tok, nil))
+				assert.Equal(t, http.StatusNotFound, rec.Code)
+				assert.Zero(t, e.countRequests("/v1/token"))
+				return
+			}
+			assert.Equal(t, http.StatusSeeOther, r.code, r.String())
+		})
+	}
 }

@@ -221,6 +221,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	hopts := []handlers.Option{
 		handlers.WithEventHook(e.events.hook),
 		handlers.WithLogger(logger),
+		// Both modes by default, so that the callback route exists; tests
+		// of push-only behaviour set WithMode(ModePush).
+		handlers.WithWidgetKey("sim-widget-key"),
 	}
 	if cfg.fakeClock {
 		e.clock = unloqtest.NewFakeClock(time.Now())
