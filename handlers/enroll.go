@@ -79,12 +79,13 @@ func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *ses
 	const op = "enable"
 	ctx := r.Context()
 	ip := h.clientIP(r)
-	release, err := h.reserve(ctx, op, keyInFlightUser+user.ID, keyPush+user.ID)
+	ctx, release, err := h.reserve(ctx, op, keyInFlightUser+user.ID, keyPush+user.ID)
 	if err != nil {
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", err)
 		return
 	}
 	defer release()
+	r = r.WithContext(ctx)
 	res, err := h.client.Enroll(ctx, unloq.EnrollRequest{Email: user.Email, Name: h.cfg.appName})
 	if err != nil {
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification was not turned on", vendorError(op+": enroll", err, false))
@@ -133,12 +134,13 @@ func (h *Handlers) enableConfirm(w http.ResponseWriter, r *http.Request, sess *s
 		h.emit(ctx, kindFor(err), FlowEnroll, user.ID, h.clientIP(r), err)
 		h.renderApprove(w, r, "enable", user.Email, h.cfg.paths.Enable, "confirm", err)
 	}
-	release, err := h.begin(ctx, op, keyInFlightUser+user.ID)
+	ctx, release, err := h.begin(ctx, op, keyInFlightUser+user.ID)
 	if err != nil {
 		fail(err)
 		return
 	}
 	defer release()
+	r = r.WithContext(ctx)
 	// Not paired yet: back to the QR page, without using the push budget.
 	enrolled, err := h.client.Enrolled(ctx, user.Email)
 	switch {

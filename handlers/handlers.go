@@ -30,10 +30,9 @@ type Handlers struct {
 
 // Lifetimes of Guard records.
 const (
-	// inFlightTTL bounds an in-flight marker when its request never
-	// releases it (a crashed process with a shared Guard). Requests release
-	// it as soon as the UNLOQ calls return.
-	inFlightTTL = 2 * time.Minute
+	// inFlightMargin is how much longer an in-flight marker lives than
+	// the work it guards may take (see inFlightWork).
+	inFlightMargin = time.Minute
 	// tokenReplayTTL outlives UNLOQ's 60 s token lifetime.
 	tokenReplayTTL = 10 * time.Minute
 )

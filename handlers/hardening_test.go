@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unloq2fa/unloq2fa/handlers"
+	"github.com/unloq2fa/unloq2fa/unloq"
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
@@ -97,4 +98,40 @@ func TestCallbackOnlyInWidgetModes(t *testing.T) {
 			assert.Equal(t, http.StatusSeeOther, r.code, r.String())
 		})
 	}
+}
+
+// TestInFlightOutlivesApprovalTimeout: with an approval timeout longer
+// than the old fixed 2-minute in-flight marker, a push still waiting on
+// the phone keeps its marker: a second POST 3 minutes later does not push
+// again.
+func TestInFlightOutlivesApprovalTimeout(t *testing.T) {
+	e := newEnv(t, withFakeClock(), withSimOpts(unloqtest.WithApprovalTimeout(5*time.Second)))
+	e.client = nil // the handlers' client is below
+	cl := e.sim.Client(t, unloq.WithApprovalTimeout(5*time.Minute), unloq.WithCallTimeout(time.Second))
+	h, err := handlers.New(cl, e.sm, e.users, handlers.WithClock(e.clock.Now))
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, h.PasswordVerified(w, r, r.FormValue("user_id"), r.FormValue("next")))
+	})
+	mux.HandleFunc("GET /_test/state", e.appRoutes().state)
+	h.Register(mux)
+	e.app = httptest.NewServer(mux)
+	t.Cleanup(e.app.Close)
+
+	b := e.browser()
+	b.login("1", "/x")
+	first := make(chan result, 1)
+	go func() { first <- b.clone().post("/login/two-step", nil) }()
+	a := e.waitApproval(alice)
+
+	e.clock.Advance(3 * time.Minute)
+	r := b.post("/login/two-step", nil)
+	assert.Equal(t, http.StatusConflict, r.code, r.String())
+	assert.Contains(t, r.body, "already waiting on your phone")
+	assert.Len(t, e.sim.Sim.Approvals(alice, ""), 1, "no second push")
+
+	require.NoError(t, e.sim.Sim.Approve(a.ID))
+	r = <-first
+	assert.Equal(t, http.StatusSeeOther, r.code, r.String())
 }

@@ -158,12 +158,13 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	release, err := h.reserve(ctx, op, keyInFlightLogin+sess.LoginID(), keyPush+uid)
+	ctx, release, err := h.reserve(ctx, op, keyInFlightLogin+sess.LoginID(), keyPush+uid)
 	if err != nil {
 		fail(err)
 		return
 	}
 	defer release()
+	r = r.WithContext(ctx)
 	err = h.approve(ctx, approval{
 		op:     op,
 		flow:   FlowLogin,
