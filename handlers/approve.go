@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"time"
 
 	"github.com/unloq2fa/unloq2fa/unloq"
 )
@@ -67,31 +68,52 @@ func (h *Handlers) exchange(ctx context.Context, a approval, token string) error
 }
 
 // reserve takes the in-flight marker inFlightKey and one push from the
-// user's budget rateKey. On success the caller must call release.
-func (h *Handlers) reserve(ctx context.Context, op, inFlightKey, rateKey string) (release func(), err error) {
-	release, err = h.begin(ctx, op, inFlightKey)
+// user's budget rateKey. On success the caller must call release, and do
+// the guarded work with the returned context (see begin); on error the
+// context returned is ctx.
+func (h *Handlers) reserve(ctx context.Context, op, inFlightKey, rateKey string) (context.Context, func(), error) {
+	wctx, release, err := h.begin(ctx, op, inFlightKey)
 	if err != nil {
-		return nil, err
+		return ctx, nil, err
 	}
-	if err := h.allow(ctx, op, rateKey); err != nil {
+	if err := h.allow(wctx, op, rateKey); err != nil {
 		release()
-		return nil, err
+		return ctx, nil, err
 	}
-	return release, nil
+	return wctx, release, nil
 }
 
 // begin takes the in-flight marker key (ErrInFlight when it is taken). On
-// success the caller must call release.
-func (h *Handlers) begin(ctx context.Context, op, key string) (release func(), err error) {
-	release, ok, err := h.guard.Begin(ctx, key, inFlightTTL)
+// success the caller must call release, and do the guarded work with the
+// returned context: its deadline (inFlightWork) ends before the marker
+// (inFlightTTL) can expire, so that no second approval can start while
+// the first one may still be waiting on the phone, whatever approval
+// timeout the client has.
+func (h *Handlers) begin(ctx context.Context, op, key string) (context.Context, func(), error) {
+	unmark, ok, err := h.guard.Begin(ctx, key, h.inFlightTTL())
 	if err != nil {
-		return nil, wrap(op, ErrGuard, err)
+		return ctx, nil, wrap(op, ErrGuard, err)
 	}
 	if !ok {
-		return nil, wrap(op, ErrInFlight, nil)
+		return ctx, nil, wrap(op, ErrInFlight, nil)
 	}
-	return release, nil
+	wctx, cancel := context.WithTimeout(ctx, h.inFlightWork())
+	return wctx, func() { cancel(); unmark() }, nil
 }
+
+// inFlightWork bounds what an in-flight marker guards: one approval call
+// (the client's approval timeout, the phone's wait) and up to three other
+// UNLOQ calls (enrolled, token; each the client's call timeout), with the
+// store calls around them.
+func (h *Handlers) inFlightWork() time.Duration {
+	return h.client.ApprovalTimeout() + 3*h.client.CallTimeout()
+}
+
+// inFlightTTL is the lifetime of an in-flight marker: it outlives the
+// longest work it guards by inFlightMargin. Requests release it as soon as
+// that work ends; the TTL matters only when a request never releases it
+// (a crashed process with a shared Guard).
+func (h *Handlers) inFlightTTL() time.Duration { return h.inFlightWork() + inFlightMargin }
 
 // allow takes one request from the per-user budget rateKey (pushes, or
 // widget callbacks): ErrRateLimited when it is spent.

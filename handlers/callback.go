@@ -1,10 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/unloq2fa/unloq2fa/session"
 )
 
 // Token format accepted at the callback (checked before UNLOQ is called).
@@ -31,16 +34,26 @@ func validToken(t string) bool {
 	return true
 }
 
-// Callback serves the widget's redirect (GET Paths.Callback?token=…).
+// Callback serves the widget's redirect (GET Paths.Callback?token=…). In
+// ModePush there is no widget: it answers 404 and Register does not mount
+// it.
 //
 // It accepts the token only for a pending, unexpired login in this browser
 // session. The token must be well formed ("AU" + URL-safe characters, at
 // most 4096 bytes; otherwise UNLOQ is not called). It is exchanged at
 // POST /v1/token (with the login's sid and the client IP); the token's
-// e-mail must match, case-insensitively after trimming, both the session's
+// e-mail must match exactly (ASCII letters in any case, ASCII space
+// around ignored, every other byte equal) both the session's
 // e-mail and the store's current e-mail of that user; a token is accepted
 // once (the Guard keeps a replay record of its SHA-256) and a pending login
-// completes once. Then the session is renewed with was_2fa=true and the
+// completes once.
+//
+// Callbacks are limited like pushes (WithPushLimit), but per pending login:
+// someone who knows the password and sends bogus tokens from a login of
+// their own spends that login's budget, not the owner's. Failed exchanges
+// are also charged to the user; once the user's budget is spent, a login
+// that already failed is refused without calling UNLOQ, while a login's
+// first callback still goes through. Then the session is renewed with was_2fa=true and the
 // browser is sent (303) to the remembered next: a clean URL, without the
 // token.
 //
@@ -51,6 +64,11 @@ func (h *Handlers) Callback() http.Handler { return http.HandlerFunc(h.serveCall
 func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 	const op = "callback"
 	setSecurityHeaders(w)
+	if !h.widgetEnabled() {
+		// Push-only: there is no widget, so no token may arrive here.
+		http.NotFound(w, r)
+		return
+	}
 	if r.Method != http.MethodGet {
 		h.methodNotAllowed(w, r, "GET")
 		return
@@ -72,7 +90,8 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		h.signInFailed(w, r, sess, err)
 		return
 	}
-	if err := h.allow(ctx, op, keyCallback+uid); err != nil {
+	failedBefore, err := h.callbackBudget(ctx, op, sess)
+	if err != nil {
 		h.signInFailed(w, r, sess, err)
 		return
 	}
@@ -90,6 +109,9 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		sid:    sidFor(sess.LoginID()),
 	}, token)
 	if err != nil {
+		if cerr := h.chargeCallbackFailure(ctx, op, sess, failedBefore); cerr != nil {
+			err = errors.Join(err, cerr)
+		}
 		h.signInFailed(w, r, sess, err)
 		return
 	}
@@ -102,4 +124,41 @@ func parseQueryStrict(raw string) (url.Values, error) {
 		return nil, errors.New("query too long")
 	}
 	return url.ParseQuery(raw)
+}
+
+// callbackBudget takes one callback from the pending login's budget and,
+// for a login whose earlier callback failed, one from the user's failure
+// budget (ErrRateLimited when either is spent). It reports whether the
+// login failed before.
+func (h *Handlers) callbackBudget(ctx context.Context, op string, sess *session.Session) (failedBefore bool, err error) {
+	login := hashHex(sess.LoginID())
+	if err := h.allow(ctx, op, keyCallbackLogin+login); err != nil {
+		return false, err
+	}
+	failedBefore, err = h.guard.Used(ctx, keyCallbackFailed+login)
+	if err != nil {
+		return false, wrap(op, ErrGuard, err)
+	}
+	if failedBefore {
+		if err := h.allow(ctx, op, keyCallback+sess.UserID()); err != nil {
+			return true, err
+		}
+	}
+	return failedBefore, nil
+}
+
+// chargeCallbackFailure records a failed token exchange: the login is
+// marked as failed and, unless callbackBudget already charged it, the
+// user's failure budget is charged (a spent budget is not an error here).
+func (h *Handlers) chargeCallbackFailure(ctx context.Context, op string, sess *session.Session, failedBefore bool) error {
+	if failedBefore {
+		return nil
+	}
+	if _, err := h.guard.MarkUsed(ctx, keyCallbackFailed+hashHex(sess.LoginID()), h.cfg.pushWindow); err != nil {
+		return wrap(op, ErrGuard, err)
+	}
+	if _, err := h.guard.Allow(ctx, keyCallback+sess.UserID(), h.cfg.pushLimit, h.cfg.pushWindow); err != nil {
+		return wrap(op, ErrGuard, err)
+	}
+	return nil
 }

@@ -45,7 +45,7 @@
 //     settings routes): a second POST while a push waits on the phone does
 //     not push again; it gets 409 and a page saying an approval is already
 //     waiting. A browser that goes away cancels the UNLOQ call. Pushes are
-//     limited per user (WithPushLimit, default 5 per minute).
+//     limited per user (WithPushLimit, default 5 per 15 minutes).
 //   - Tokens, OTPs, keys and cookies never reach events, logs or error text.
 //   - Every response sets Cache-Control: no-store, Referrer-Policy:
 //     no-referrer, X-Frame-Options: DENY and Content-Security-Policy:

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -33,7 +34,9 @@ import (
 func (h *Handlers) Enable() http.Handler { return http.HandlerFunc(h.serveEnable) }
 
 // EnableStatus serves GET Paths.EnableStatus(): {"enrolled":bool} for a
-// verified session with an enrollment in progress (401/409 otherwise).
+// verified session with an enrollment in progress (401/409 otherwise). It
+// calls UNLOQ at most once per user every 2 s and answers from that
+// user's last result in between.
 func (h *Handlers) EnableStatus() http.Handler { return http.HandlerFunc(h.serveEnableStatus) }
 
 func (h *Handlers) serveEnable(w http.ResponseWriter, r *http.Request) {
@@ -76,12 +79,13 @@ func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *ses
 	const op = "enable"
 	ctx := r.Context()
 	ip := h.clientIP(r)
-	release, err := h.reserve(ctx, op, keyInFlightUser+user.ID, keyPush+user.ID)
+	ctx, release, err := h.reserve(ctx, op, keyInFlightUser+user.ID, keyPush+user.ID)
 	if err != nil {
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", err)
 		return
 	}
 	defer release()
+	r = r.WithContext(ctx)
 	res, err := h.client.Enroll(ctx, unloq.EnrollRequest{Email: user.Email, Name: h.cfg.appName})
 	if err != nil {
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification was not turned on", vendorError(op+": enroll", err, false))
@@ -130,12 +134,13 @@ func (h *Handlers) enableConfirm(w http.ResponseWriter, r *http.Request, sess *s
 		h.emit(ctx, kindFor(err), FlowEnroll, user.ID, h.clientIP(r), err)
 		h.renderApprove(w, r, "enable", user.Email, h.cfg.paths.Enable, "confirm", err)
 	}
-	release, err := h.begin(ctx, op, keyInFlightUser+user.ID)
+	ctx, release, err := h.begin(ctx, op, keyInFlightUser+user.ID)
 	if err != nil {
 		fail(err)
 		return
 	}
 	defer release()
+	r = r.WithContext(ctx)
 	// Not paired yet: back to the QR page, without using the push budget.
 	enrolled, err := h.client.Enrolled(ctx, user.Email)
 	switch {
@@ -285,10 +290,44 @@ func (h *Handlers) serveEnableStatus(w http.ResponseWriter, r *http.Request) {
 		jsonFail(wrap(op, ErrNoEnrollment, nil))
 		return
 	}
-	enrolled, err := h.client.Enrolled(ctx, user.Email)
+	enrolled, err := h.enrolledStatus(ctx, op, user)
 	if err != nil {
-		jsonFail(vendorError(op+": enrolled", err, false))
+		jsonFail(err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]bool{"enrolled": enrolled})
+}
+
+// statusInterval is the least time between two UNLOQ /v1/enrolled calls
+// of the status route for one user; the enrollment page polls every 2 s.
+const statusInterval = 2 * time.Second
+
+// enrolledStatus asks UNLOQ whether user's phone has scanned, at most once
+// per statusInterval per user (the Guard counts the calls, so the limit
+// holds across instances with a shared Guard). In between it answers from
+// the last result: true while a positive answer is less than
+// statusInterval old, else false (the page polls again; the confirm step
+// asks UNLOQ itself).
+func (h *Handlers) enrolledStatus(ctx context.Context, op string, user store.User) (bool, error) {
+	allowed, err := h.guard.Allow(ctx, keyStatus+user.ID, 1, statusInterval)
+	if err != nil {
+		return false, wrap(op, ErrGuard, err)
+	}
+	if !allowed {
+		yes, err := h.guard.Used(ctx, keyStatusYes+user.ID)
+		if err != nil {
+			return false, wrap(op, ErrGuard, err)
+		}
+		return yes, nil
+	}
+	enrolled, err := h.client.Enrolled(ctx, user.Email)
+	if err != nil {
+		return false, vendorError(op+": enrolled", err, false)
+	}
+	if enrolled {
+		if _, err := h.guard.MarkUsed(ctx, keyStatusYes+user.ID, statusInterval); err != nil {
+			return false, wrap(op, ErrGuard, err)
+		}
+	}
+	return enrolled, nil
 }

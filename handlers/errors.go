@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
 )
 
@@ -54,7 +55,9 @@ var (
 	ErrMethod = errors.New("handlers: method not allowed")
 	// ErrBadRequest: a form field is not what the route expects.
 	ErrBadRequest = errors.New("handlers: bad request")
-	// ErrStore: the UserStore failed (or has no such user); nothing was changed.
+	// ErrStore: the UserStore failed (or has no such user), or returned a
+	// second_factor other than exactly "UNLOQ" or "" (then the error also
+	// matches store.ErrInvalidSecondFactor); nothing was changed.
 	ErrStore = errors.New("handlers: user store failed")
 	// ErrNoEmail: the user has no e-mail address to send a push to.
 	ErrNoEmail = errors.New("handlers: the user has no e-mail address")
@@ -157,7 +160,7 @@ func describe(err error) failure {
 	case errors.Is(err, ErrReplayed):
 		return failure{http.StatusConflict, "replayed", "This approval was already used. Please start again.", false}
 	case errors.Is(err, ErrRateLimited):
-		return failure{http.StatusTooManyRequests, "rate_limited", "Too many requests were sent to your phone. Wait a minute, then try again.", false}
+		return failure{http.StatusTooManyRequests, "rate_limited", "Too many requests were sent to your phone. Wait a few minutes, then try again.", false}
 	case errors.Is(err, ErrInFlight):
 		return failure{http.StatusConflict, "in_flight", "An approval is already waiting on your phone. Approve it there; if it has gone, wait a moment and try again.", false}
 	case errors.Is(err, ErrBadToken):
@@ -192,6 +195,8 @@ func describe(err error) failure {
 			st = http.StatusServiceUnavailable
 		}
 		return failure{st, "unavailable", "UNLOQ cannot be reached right now. Nothing was changed. Please try again in a few minutes.", false}
+	case errors.Is(err, store.ErrInvalidSecondFactor):
+		return failure{http.StatusInternalServerError, "invalid_second_factor", "Your account's sign-in settings could not be read, so this step cannot continue. Nothing was changed. Please contact the site's support.", false}
 	case errors.Is(err, ErrStore):
 		return failure{http.StatusServiceUnavailable, "store_unavailable", "Your account could not be loaded right now. Nothing was changed. Please try again shortly.", false}
 	case errors.Is(err, ErrNoEmail):

@@ -30,22 +30,25 @@ type Handlers struct {
 
 // Lifetimes of Guard records.
 const (
-	// inFlightTTL bounds an in-flight marker when its request never
-	// releases it (a crashed process with a shared Guard). Requests release
-	// it as soon as the UNLOQ calls return.
-	inFlightTTL = 2 * time.Minute
+	// inFlightMargin is how much longer an in-flight marker lives than
+	// the work it guards may take (see inFlightWork).
+	inFlightMargin = time.Minute
 	// tokenReplayTTL outlives UNLOQ's 60 s token lifetime.
 	tokenReplayTTL = 10 * time.Minute
 )
 
 // Guard key prefixes.
 const (
-	keyInFlightLogin = "unloq2fa:inflight:login:"
-	keyInFlightUser  = "unloq2fa:inflight:user:"
-	keyPush          = "unloq2fa:push:"
-	keyCallback      = "unloq2fa:callback:"
-	keyToken         = "unloq2fa:token:"
-	keyLoginDone     = "unloq2fa:login-done:"
+	keyInFlightLogin  = "unloq2fa:inflight:login:"
+	keyInFlightUser   = "unloq2fa:inflight:user:"
+	keyPush           = "unloq2fa:push:"
+	keyCallback       = "unloq2fa:callback:"        // failed callbacks per user
+	keyCallbackLogin  = "unloq2fa:callback-login:"  // callbacks per pending login
+	keyCallbackFailed = "unloq2fa:callback-failed:" // a login whose callback failed
+	keyToken          = "unloq2fa:token:"
+	keyLoginDone      = "unloq2fa:login-done:"
+	keyStatus         = "unloq2fa:enroll-status:"     // UNLOQ calls of the status route
+	keyStatusYes      = "unloq2fa:enroll-status-yes:" // its last positive answer
 )
 
 // Session flow keys.
@@ -58,7 +61,7 @@ const (
 
 // New returns Handlers for client, sessions sm and users. The defaults are
 // secure: push mode (both modes with WithWidgetKey), 5 pushes per user per
-// minute, an in-memory Guard, the default paths and templates, and no
+// 15 minutes, an in-memory Guard, the default paths and templates, and no
 // trusted cross-origin sources.
 func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts ...Option) (*Handlers, error) {
 	if client == nil || sm == nil || users == nil {
@@ -122,7 +125,7 @@ func (h *Handlers) Mode() Mode { return h.cfg.mode }
 // Register mounts every route on mux with method patterns:
 //
 //	GET  {TwoStep}         POST {TwoStep}
-//	GET  {Callback}
+//	GET  {Callback}        (ModeWidget and ModeBoth only)
 //	POST {Enable}          GET  {Enable}/status
 //	POST {Disable}
 //
@@ -134,13 +137,17 @@ func (h *Handlers) Mode() Mode { return h.cfg.mode }
 func (h *Handlers) Register(mux *http.ServeMux) {
 	p := h.cfg.paths
 	ts, cb, en, st, dis := h.TwoStep(), h.Callback(), h.Enable(), h.EnableStatus(), h.Disable()
+	routes := map[string]http.Handler{p.TwoStep: ts, p.Enable: en, p.EnableStatus(): st, p.Disable: dis}
 	mux.Handle("GET "+p.TwoStep, ts)
 	mux.Handle("POST "+p.TwoStep, ts)
-	mux.Handle("GET "+p.Callback, cb)
+	if h.widgetEnabled() {
+		mux.Handle("GET "+p.Callback, cb)
+		routes[p.Callback] = cb
+	}
 	mux.Handle("POST "+p.Enable, en)
 	mux.Handle("GET "+p.EnableStatus(), st)
 	mux.Handle("POST "+p.Disable, dis)
-	for path, hd := range map[string]http.Handler{p.TwoStep: ts, p.Callback: cb, p.Enable: en, p.EnableStatus(): st, p.Disable: dis} {
+	for path, hd := range routes {
 		mux.Handle(path, hd)
 	}
 }
@@ -206,15 +213,6 @@ func hashHex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
-
-// sameEmail compares two e-mail addresses case-insensitively after
-// trimming; an empty address never matches.
-func sameEmail(a, b string) bool {
-	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-	return a != "" && strings.EqualFold(a, b)
-}
-
-func hasUNLOQ(u store.User) bool { return u.SecondFactor == store.SecondFactorUNLOQ }
 
 func isAny(err error, targets ...error) bool {
 	for _, t := range targets {

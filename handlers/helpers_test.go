@@ -48,6 +48,7 @@ type fakeStore struct {
 	userErr error
 	setErr  error
 	sets    int
+	rawSF   map[string]string // second_factor values returned as is, by user id
 }
 
 func (f *fakeStore) User(ctx context.Context, id string) (store.User, error) {
@@ -57,7 +58,24 @@ func (f *fakeStore) User(ctx context.Context, id string) (store.User, error) {
 	if err != nil {
 		return store.User{}, err
 	}
-	return f.Memory.User(ctx, id)
+	u, err := f.Memory.User(ctx, id)
+	f.mu.Lock()
+	if v, ok := f.rawSF[id]; ok && err == nil {
+		u.SecondFactor = v
+	}
+	f.mu.Unlock()
+	return u, err
+}
+
+// setRawSecondFactor makes User return v as id's second_factor (Put
+// refuses invalid values; an application's own store may not).
+func (f *fakeStore) setRawSecondFactor(id, v string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.rawSF == nil {
+		f.rawSF = map[string]string{}
+	}
+	f.rawSF[id] = v
 }
 
 func (f *fakeStore) SetSecondFactor(ctx context.Context, id, value string) error {
@@ -203,6 +221,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	hopts := []handlers.Option{
 		handlers.WithEventHook(e.events.hook),
 		handlers.WithLogger(logger),
+		// Both modes by default, so that the callback route exists; tests
+		// of push-only behaviour set WithMode(ModePush).
+		handlers.WithWidgetKey("sim-widget-key"),
 	}
 	if cfg.fakeClock {
 		e.clock = unloqtest.NewFakeClock(time.Now())

@@ -5,6 +5,10 @@ import (
 	"net/http"
 )
 
+// MaxNextLen is the longest next a pending login keeps (in the session,
+// which must stay small enough for a cookie); a longer one is dropped.
+const MaxNextLen = 512
+
 // PasswordVerified is what the app calls once the user's password matched.
 //
 // It loads the user from the store and starts a login in the session
@@ -13,11 +17,15 @@ import (
 // and the browser is sent (303) to the two-step page; otherwise the login
 // is complete (was_2fa=true) and the browser goes to next.
 //
-// next must be a same-origin relative path (see SafeNext); anything else
-// falls back to Paths.AfterLogin. An API client (Accept: application/json)
+// next must be a same-origin relative path (see SafeNext) of at most
+// MaxNextLen bytes; anything else falls back to Paths.AfterLogin. An API client (Accept: application/json)
 // gets {"two_step":bool,"redirect":"…"} instead of a redirect.
 //
-// On error (ErrStore, ErrNoEmail, ErrSession) nothing was written to w and
+// A pending login the session already had (the password step ran again)
+// is retired in the Guard, like at Logout: a push for it still waiting on
+// the phone cannot complete it any more.
+//
+// On error (ErrStore, ErrNoEmail, ErrSession, ErrGuard) nothing was written to w and
 // the session was not saved: the app renders its own error page.
 func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, userID, next string) error {
 	const op = "password verified"
@@ -28,9 +36,8 @@ func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, user
 		h.emit(ctx, EventFailed, FlowLogin, "", ip, err)
 		return err
 	}
-	user, err := h.users.User(ctx, userID)
+	user, err := h.user(ctx, op, userID)
 	if err != nil {
-		err = wrap(op, ErrStore, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}
@@ -41,12 +48,26 @@ func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, user
 		return err
 	}
 	sess := h.load(r)
+	// A pending login this session replaces is retired first: a push for
+	// it may still be waiting on the phone, and neither it nor an old copy
+	// of its cookie may complete once a new login started (or, later, was
+	// logged out).
+	if err := h.retirePending(ctx, sess); err != nil {
+		err = wrap(op, ErrGuard, err)
+		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
+		return err
+	}
 	if err := sess.BeginLogin(userID, user.Email, need); err != nil {
 		err = wrap(op, ErrSession, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}
 	target := nextOr(next, h.cfg.paths.AfterLogin)
+	if len(target) > MaxNextLen {
+		// The session must stay small enough to save: a longer next is
+		// dropped, not an error.
+		target = h.cfg.paths.AfterLogin
+	}
 	if need {
 		sess.SetFlow(flowNext, target)
 	}

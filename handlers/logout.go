@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -30,14 +31,25 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) error {
 	if loadErr != nil && !errors.Is(loadErr, session.ErrUnreadable) {
 		errs = append(errs, wrap("logout", ErrSession, loadErr))
 	}
-	if id := sess.LoginID(); id != "" && !sess.Was2FA() {
-		if _, err := h.guard.MarkUsed(r.Context(), loginDoneKey(id), h.loginDoneTTL()); err != nil {
-			errs = append(errs, wrap("logout", ErrGuard, err))
-		}
+	if err := h.retirePending(r.Context(), sess); err != nil {
+		errs = append(errs, wrap("logout", ErrGuard, err))
 	}
 	sess.Clear()
 	if err := sess.Save(w, r); err != nil {
 		errs = append(errs, wrap("logout", ErrSession, err))
 	}
 	return errors.Join(errs...)
+}
+
+// retirePending consumes the pending login of sess (if any) in the Guard,
+// the record that lets a pending login complete only once: a push for it
+// that is still waiting on the phone, or an old copy of its cookie, can
+// then no longer complete it.
+func (h *Handlers) retirePending(ctx context.Context, sess *session.Session) error {
+	id := sess.LoginID()
+	if id == "" || sess.Was2FA() {
+		return nil
+	}
+	_, err := h.guard.MarkUsed(ctx, loginDoneKey(id), h.loginDoneTTL())
+	return err
 }

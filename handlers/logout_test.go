@@ -130,7 +130,7 @@ func TestLogoutWithSessionStoreDown(t *testing.T) {
 	h, err := handlers.New(newEnv(t).client, sm, store.NewMemory())
 	require.NoError(t, err)
 	r := httptest.NewRequest(http.MethodPost, "/logout", nil)
-	r.AddCookie(&http.Cookie{Name: session.DefaultCookieName, Value: "some-id"})
+	r.AddCookie(&http.Cookie{Name: session.DevCookieName, Value: "some-id"})
 	rec := httptest.NewRecorder()
 	err = h.Logout(rec, r)
 	require.ErrorIs(t, err, handlers.ErrSession)

@@ -40,10 +40,12 @@ func (m Mode) String() string {
 // DefaultWidgetScriptURL is the UNLOQ widget script.
 const DefaultWidgetScriptURL = "https://plugin.unloq.io/login.js"
 
-// Defaults of the push limit: 5 pushes per user per minute.
+// Defaults of the push limit: 5 pushes per user per 15 minutes, in line
+// with push-fatigue guidance (a phone asked again and again is approved
+// by mistake sooner or later).
 const (
 	DefaultPushLimit  = 5
-	DefaultPushWindow = time.Minute
+	DefaultPushWindow = 15 * time.Minute
 )
 
 // Paths are the URL paths of the routes and of the app pages they send the
@@ -237,7 +239,8 @@ func WithGuard(g Guard) Option {
 
 // WithPushLimit allows at most n pushes per user per window (default
 // DefaultPushLimit per DefaultPushWindow). The same limit applies,
-// separately counted, to widget callbacks per user.
+// separately counted, to widget callbacks per pending login, and to failed
+// widget callbacks per user (see Callback).
 func WithPushLimit(n int, per time.Duration) Option {
 	return func(c *config) error {
 		if n < 1 || per <= 0 {

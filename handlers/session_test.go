@@ -23,7 +23,7 @@ func TestTamperedSessionIsAnonymous(t *testing.T) {
 	require.Len(t, cookies, 1)
 	c := cookies[0]
 	c.Value = c.Value[:len(c.Value)-4] + "AAAA"
-	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: session.DefaultCookieName, Value: c.Value, Path: "/"}})
+	b.c.Jar.SetCookies(u, []*http.Cookie{{Name: session.DevCookieName, Value: c.Value, Path: "/"}})
 	e.behave(alice, unloqtest.BehaviorApprove)
 
 	r := b.get("/login/two-step")

@@ -18,9 +18,9 @@ func (h *Handlers) settingsUser(ctx context.Context, r *http.Request, op string)
 	if sess.State() != session.StateVerified || sess.UserID() == "" {
 		return sess, store.User{}, wrap(op, ErrNotVerified, nil)
 	}
-	user, err := h.users.User(ctx, sess.UserID())
+	user, err := h.user(ctx, op, sess.UserID())
 	if err != nil {
-		return sess, store.User{}, wrap(op, ErrStore, err)
+		return sess, store.User{}, err
 	}
 	if user.Email == "" {
 		return sess, user, wrap(op, ErrNoEmail, nil)

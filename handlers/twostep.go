@@ -158,12 +158,13 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	release, err := h.reserve(ctx, op, keyInFlightLogin+sess.LoginID(), keyPush+uid)
+	ctx, release, err := h.reserve(ctx, op, keyInFlightLogin+sess.LoginID(), keyPush+uid)
 	if err != nil {
 		fail(err)
 		return
 	}
 	defer release()
+	r = r.WithContext(ctx)
 	err = h.approve(ctx, approval{
 		op:     op,
 		flow:   FlowLogin,
@@ -235,9 +236,9 @@ func (h *Handlers) signInFailed(w http.ResponseWriter, r *http.Request, sess *se
 // password step: the store must still hold the user, with the e-mail the
 // session (and so the push and the token check) uses.
 func (h *Handlers) checkAccount(ctx context.Context, op string, sess *session.Session) error {
-	user, err := h.users.User(ctx, sess.UserID())
+	user, err := h.user(ctx, op, sess.UserID())
 	if err != nil {
-		return wrap(op, ErrStore, err)
+		return err
 	}
 	if !sameEmail(user.Email, sess.Email()) {
 		return wrap(op, ErrWrongUser, nil)

@@ -42,7 +42,7 @@ func Example() {
 	again, _ := sm.Load(r)
 	fmt.Println("state:", again.State(), "was_2fa:", again.Was2FA())
 	// Output:
-	// cookie: unloq2fa HttpOnly: true Secure: true
+	// cookie: __Host-unloq2fa HttpOnly: true Secure: true
 	// state: pending user: 42
 	// state: verified was_2fa: true
 }

@@ -13,8 +13,16 @@ import (
 
 // Defaults of a [Manager].
 const (
-	// DefaultCookieName is the name of the session cookie.
-	DefaultCookieName = "unloq2fa"
+	// DefaultCookieName is the name of the session cookie when it is
+	// Secure, with Path "/" and no Domain (the default): the "__Host-"
+	// prefix makes browsers refuse it unless it was set that way by this
+	// very host over HTTPS, so a sibling subdomain or a plain-http page
+	// cannot plant or overwrite it.
+	DefaultCookieName = "__Host-unloq2fa"
+	// DevCookieName is the default name of any other session cookie
+	// (WithInsecureDevCookies, WithCookiePath, WithCookieDomain), which
+	// may not carry the "__Host-" prefix.
+	DevCookieName = "unloq2fa"
 	// DefaultPendingTTL is how long after the password step the second
 	// factor may still be completed.
 	DefaultPendingTTL = 10 * time.Minute
@@ -34,7 +42,7 @@ type Option func(*config) error
 
 type config struct {
 	store       sessions.Store
-	name        string
+	name        string // "" until WithCookieName; then see validate
 	pendingTTL  time.Duration
 	maxAge      time.Duration
 	secure      bool
@@ -50,7 +58,6 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		name:       DefaultCookieName,
 		pendingTTL: DefaultPendingTTL,
 		maxAge:     DefaultMaxAge,
 		secure:     true,
@@ -159,9 +166,11 @@ func WithStore(st sessions.Store) Option {
 	}
 }
 
-// WithCookieName sets the cookie name (default [DefaultCookieName]). Names
-// with the "__Host-" prefix require Secure cookies, Path "/" and no domain;
-// "__Secure-" requires Secure cookies.
+// WithCookieName sets the cookie name. The default is [DefaultCookieName]
+// ("__Host-unloq2fa") for a Secure cookie with Path "/" and no domain, and
+// [DevCookieName] ("unloq2fa") otherwise. Names with the "__Host-" prefix
+// require Secure cookies, Path "/" and no domain (NewManager refuses them
+// otherwise); "__Secure-" requires Secure cookies.
 func WithCookieName(name string) Option {
 	return func(c *config) error {
 		if !validCookieName(name) {
@@ -293,7 +302,8 @@ func WithVerifiedCache(entries int) Option {
 	}
 }
 
-// validate checks the combination of options.
+// validate checks the combination of options and sets the default cookie
+// name, which depends on them.
 func (c *config) validate() error {
 	if c.storeSource == "" {
 		return errors.New("session: NewManager: need WithKeys or WithStore")
@@ -307,9 +317,16 @@ func (c *config) validate() error {
 	if c.sameSite == http.SameSiteNoneMode && !c.secure {
 		return errors.New("session: NewManager: SameSite=None requires Secure cookies")
 	}
+	hostOK := c.secure && c.path == "/" && c.domain == ""
+	if c.name == "" {
+		c.name = DevCookieName
+		if hostOK {
+			c.name = DefaultCookieName
+		}
+	}
 	switch {
 	case strings.HasPrefix(c.name, "__Host-"):
-		if !c.secure || c.path != "/" || c.domain != "" {
+		if !hostOK {
 			return errors.New(`session: NewManager: a "__Host-" cookie needs Secure, Path "/" and no domain`)
 		}
 	case strings.HasPrefix(c.name, "__Secure-"):

@@ -185,7 +185,7 @@ func TestCookieSettingsOptions(t *testing.T) {
 }
 
 // TestDefaultsAsDocumented backs the README's Defaults table for the
-// quickstart's Manager (WithKeys and nothing else): cookie "unloq2fa",
+// quickstart's Manager (WithKeys and nothing else): cookie "__Host-unloq2fa",
 // HttpOnly, Secure, SameSite=Lax, Path "/", no Domain, 12 h; a pending
 // login that expires after 10 minutes; a login that ends 12 h after the
 // password step. The literals are the documented values, not the constants.
@@ -199,7 +199,7 @@ func TestDefaultsAsDocumented(t *testing.T) {
 	require.NoError(t, s.BeginLogin("u1", "u1@example.com", true))
 	rec := httptest.NewRecorder()
 	require.NoError(t, s.Save(rec, request()))
-	c := cookieAttrs(t, rec, "unloq2fa")
+	c := cookieAttrs(t, rec, "__Host-unloq2fa")
 	assert.True(t, c.HttpOnly, "HttpOnly")
 	assert.True(t, c.Secure, "Secure")
 	assert.Equal(t, http.SameSiteLaxMode, c.SameSite, "SameSite")
@@ -230,4 +230,39 @@ func TestDefaultsAsDocumented(t *testing.T) {
 	s, err = load(t, m, cookie)
 	require.NoError(t, err)
 	assert.Equal(t, session.StateAnonymous, s.State())
+}
+
+// TestDefaultCookieName: a Secure cookie with Path "/" and no domain is
+// named "__Host-unloq2fa" by default; any other keeps "unloq2fa"; an
+// explicit name wins, but a "__Host-" name is refused where the browser
+// would refuse the cookie.
+func TestDefaultCookieName(t *testing.T) {
+	name := func(opts ...session.Option) string {
+		t.Helper()
+		m := newManager(t, append([]session.Option{session.WithKeys(hashKey1, blockKey1)}, opts...)...)
+		s, err := m.Load(request())
+		require.NoError(t, err)
+		require.NoError(t, s.BeginLogin("u1", "u1@example.com", false))
+		rec := httptest.NewRecorder()
+		require.NoError(t, s.Save(rec, request()))
+		cs := rec.Result().Cookies()
+		require.Len(t, cs, 1)
+		return cs[0].Name
+	}
+	assert.Equal(t, "__Host-unloq2fa", name())
+	assert.Equal(t, session.DefaultCookieName, name())
+	assert.Equal(t, "unloq2fa", name(session.WithInsecureDevCookies()))
+	assert.Equal(t, session.DevCookieName, name(session.WithCookiePath("/app")))
+	assert.Equal(t, "unloq2fa", name(session.WithCookieDomain("example.com")))
+	assert.Equal(t, "app_sess", name(session.WithCookieName("app_sess")))
+	assert.Equal(t, "app_sess", name(session.WithCookieName("app_sess"), session.WithInsecureDevCookies()))
+	assert.Equal(t, "__Host-x", name(session.WithCookieName("__Host-x")))
+	for _, opts := range [][]session.Option{
+		{session.WithInsecureDevCookies()},
+		{session.WithCookieDomain("example.com")},
+		{session.WithCookiePath("/app")},
+	} {
+		_, err := session.NewManager(append([]session.Option{session.WithKeys(hashKey1, blockKey1), session.WithCookieName("__Host-x")}, opts...)...)
+		assert.ErrorContains(t, err, `"__Host-" cookie`)
+	}
 }

@@ -22,7 +22,8 @@ func TestSQLConformance(t *testing.T) {
 				New: func(t *testing.T) store.UserStore {
 					return newSQLStore(t, b, db, defaultSchema(t))
 				},
-				Seed: seedSQL,
+				Seed:    seedSQL,
+				RawSeed: true,
 			})
 		})
 	}
@@ -39,7 +40,8 @@ func TestSQLConformanceCustomNames(t *testing.T) {
 					s := schema{table: uniqueName(t, "App_Accounts_"), id: "user", email: "Mail_Address", sf: "select"}
 					return newSQLStore(t, b, db, s)
 				},
-				Seed: seedSQL,
+				Seed:    seedSQL,
+				RawSeed: true,
 			})
 		})
 	}

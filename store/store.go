@@ -15,7 +15,10 @@ const SecondFactorUNLOQ = "UNLOQ"
 type User struct {
 	// ID is the application's user id, compared exactly.
 	ID string
-	// Email is the address UNLOQ knows the user by.
+	// Email is the address UNLOQ knows the user by, returned byte for byte
+	// as stored: the handlers compare it exactly (ASCII letter case and
+	// ASCII space around aside), so a store must not fold, trim or
+	// normalise it.
 	Email string
 	// SecondFactor is SecondFactorUNLOQ or "".
 	SecondFactor string

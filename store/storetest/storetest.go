@@ -19,8 +19,13 @@ type Harness struct {
 	// t.Cleanup to release what it opens.
 	New func(t *testing.T) store.UserStore
 	// Seed adds u to s (a store New returned), failing t on error.
-	// u.SecondFactor is "" or store.SecondFactorUNLOQ.
+	// u.SecondFactor is "" or store.SecondFactorUNLOQ, unless RawSeed.
 	Seed func(t *testing.T, s store.UserStore, u store.User)
+	// RawSeed reports that Seed writes u.SecondFactor as given, even a
+	// value the store would refuse to write (as a database column can hold
+	// anything the application or an administrator put there). The suite
+	// then also checks that such a value is never returned by User.
+	RawSeed bool
 }
 
 // Run runs the conformance suite against the implementation h describes.
@@ -41,6 +46,13 @@ func Run(t *testing.T, h Harness) {
 		{"CanceledContext", testCanceledContext},
 		{"Concurrent", testConcurrent},
 		{"ExactIDs", testExactIDs},
+		{"ExactEmails", testExactEmails},
+	}
+	if h.RawSeed {
+		tests = append(tests, struct {
+			name string
+			fn   func(*testing.T, Harness)
+		}{"InvalidStoredValue", testInvalidStoredValue})
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
@@ -63,7 +75,17 @@ func requireUser(t *testing.T, s store.UserStore, want store.User) {
 	t.Helper()
 	got, err := s.User(context.Background(), want.ID)
 	require.NoError(t, err, "User(%q)", want.ID)
+	requireValidSecondFactor(t, got)
 	require.Equal(t, want, got, "User(%q)", want.ID)
+}
+
+// requireValidSecondFactor fails t when u's second factor is neither ""
+// nor exactly store.SecondFactorUNLOQ: the handlers refuse any other value
+// (fail closed), so the user could not log in.
+func requireValidSecondFactor(t *testing.T, u store.User) {
+	t.Helper()
+	require.NoError(t, store.ValidateSecondFactor(u.SecondFactor),
+		"User(%q) returned second factor %q; only %q and %q are valid", u.ID, u.SecondFactor, "", store.SecondFactorUNLOQ)
 }
 
 var (
@@ -218,8 +240,7 @@ func testConcurrent(t *testing.T, h Harness) {
 					fail(fmt.Errorf("User(%q): %w", u.ID, err))
 					return
 				}
-				if got.ID != u.ID || got.Email != u.Email ||
-					(got.SecondFactor != "" && got.SecondFactor != store.SecondFactorUNLOQ) {
+				if got.ID != u.ID || got.Email != u.Email || store.ValidateSecondFactor(got.SecondFactor) != nil {
 					fail(fmt.Errorf("User(%q) = %+v, want id and e-mail of %+v and a valid second factor", u.ID, got, u))
 					return
 				}
@@ -266,5 +287,50 @@ func testExactIDs(t *testing.T, h Harness) {
 		require.NoError(t, s.SetSecondFactor(ctx, u.ID, store.SecondFactorUNLOQ))
 		u.SecondFactor = store.SecondFactorUNLOQ
 		requireUser(t, s, u)
+	}
+}
+
+// testExactEmails checks that e-mails are kept and returned byte for byte.
+// The handlers tell people apart by e-mail (ASCII case aside): a store that
+// folded, trimmed or normalised addresses could hand one user another
+// one's address, for instance "ſam@…" (U+017F) or "sam@…" with a Kelvin
+// sign for "k", which Unicode folding takes for "sam@…".
+func testExactEmails(t *testing.T, h Harness) {
+	users := []store.User{
+		{ID: "e-1", Email: "sam.kirk@example.com"},
+		{ID: "e-2", Email: "\u017fam.kirk@example.com"},               // long s
+		{ID: "e-3", Email: "sam.\u212airk@example.com"},               // Kelvin sign
+		{ID: "e-4", Email: "SAM.KIRK@EXAMPLE.COM"},                    // ASCII upper case
+		{ID: "e-5", Email: "\uff53\uff41\uff4d.kirk@example.com"},     // fullwidth letters
+		{ID: "e-6", Email: "s\u00e9@example.com"},                     // precomposed é
+		{ID: "e-7", Email: "se\u0301@example.com"},                    // e + combining acute
+		{ID: "e-8", Email: "sam.kirk@example.com\u00a0"},              // trailing no-break space
+		{ID: "e-9", Email: "sam.kirk@example.com.", SecondFactor: ""}, // trailing dot
+	}
+	s := fixture(t, h, users...)
+	for _, u := range users {
+		requireUser(t, s, u)
+	}
+}
+
+// testInvalidStoredValue (only with Harness.RawSeed) checks that a stored
+// second_factor other than "" or store.SecondFactorUNLOQ is reported as an
+// *store.InvalidSecondFactorError, never returned as if it were valid.
+func testInvalidStoredValue(t *testing.T, h Harness) {
+	bad := []string{"unloq", "Unloq", " UNLOQ", "UNLOQ ", "TOTP", "0", "true"}
+	users := make([]store.User, len(bad))
+	for i, v := range bad {
+		users[i] = store.User{ID: fmt.Sprintf("raw-%d", i), Email: fmt.Sprintf("raw%d@example.com", i), SecondFactor: v}
+	}
+	s := fixture(t, h, users...)
+	for _, u := range users {
+		got, err := s.User(context.Background(), u.ID)
+		require.Error(t, err, "User(%q) with stored second factor %q returned %+v", u.ID, u.SecondFactor, got)
+		assert.ErrorIs(t, err, store.ErrInvalidSecondFactor, "User(%q)", u.ID)
+		var typed *store.InvalidSecondFactorError
+		if assert.ErrorAs(t, err, &typed, "User(%q)", u.ID) {
+			assert.Equal(t, u.SecondFactor, typed.Value)
+		}
+		assert.NotErrorIs(t, err, store.ErrUserNotFound, "User(%q)", u.ID)
 	}
 }

@@ -67,8 +67,20 @@ func (b *broken) User(ctx context.Context, id string) (store.User, error) {
 		}
 		return store.User{}, store.ErrUserNotFound
 	}
-	if b.flaw == "dropemail" {
+	switch b.flaw {
+	case "dropemail":
 		u.Email = ""
+	case "foldemail":
+		u.Email = strings.ToLower(u.Email)
+	case "trimemail":
+		u.Email = strings.TrimSpace(u.Email)
+	case "lowersf":
+		u.SecondFactor = strings.ToLower(u.SecondFactor)
+	}
+	if b.flaw != "passraw" && b.flaw != "lowersf" {
+		if err := store.ValidateSecondFactor(u.SecondFactor); err != nil {
+			return store.User{}, err
+		}
 	}
 	return u, nil
 }
@@ -117,6 +129,7 @@ func TestBrokenStoreChild(t *testing.T) {
 			defer b.mu.Unlock()
 			b.u[b.key(u.ID)] = u
 		},
+		RawSeed: true,
 	})
 }
 
@@ -137,7 +150,11 @@ func TestRunCatchesBrokenStores(t *testing.T) {
 		{"upsert", []string{"SetUnknownID"}},
 		{"zerouser", []string{"UnknownID", "SetUnknownID", "ExactIDs"}},
 		{"noclear", []string{"SetAndClear"}},
-		{"dropemail", []string{"ReadBack", "SetAndClear", "Concurrent"}},
+		{"dropemail", []string{"ReadBack", "SetAndClear", "Concurrent", "ExactEmails"}},
+		{"foldemail", []string{"ReadBack", "ExactEmails"}},
+		{"trimemail", []string{"ExactEmails"}},
+		{"lowersf", []string{"ReadBack", "SetAndClear", "Concurrent"}},
+		{"passraw", []string{"InvalidStoredValue"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.flaw, func(t *testing.T) {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -63,6 +65,10 @@ type Config struct {
 	// SimApprovalTimeout is how long the simulated phone waits for a person
 	// (default 60 s, so a human has time to click).
 	SimApprovalTimeout time.Duration
+	// AllowRemoteSimulator lets the embedded simulator listen on a
+	// non-loopback address. Its control API approves any request without a
+	// key, so anyone who can reach it passes every second factor.
+	AllowRemoteSimulator bool
 	// SelfURL is the base URL under which the app reaches itself (and so its
 	// embedded simulator) over loopback, e.g. "http://127.0.0.1:8080". Needed
 	// only in simulator mode.
@@ -132,6 +138,11 @@ func (c Config) validate() error {
 	if (c.UnloqAPIKey == "") != (c.UnloqWidgetKey == "") {
 		return fmt.Errorf("demo: config: set both %s and %s to use the real UNLOQ API, or neither to use the simulator", EnvAPIKey, EnvWidgetKey)
 	}
+	if c.Simulated() && !c.AllowRemoteSimulator && !loopbackListen(c.Addr) {
+		return fmt.Errorf("demo: config: -addr %q is not a loopback address: the embedded UNLOQ simulator's control API "+
+			"approves any request for anyone who can reach it, so it listens only on 127.0.0.1, ::1 or localhost; "+
+			"use the real UNLOQ API (%s, %s), or pass -allow-remote-simulator if you really mean it", c.Addr, EnvAPIKey, EnvWidgetKey)
+	}
 	if c.Simulated() {
 		u, err := url.Parse(c.SelfURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -172,6 +183,8 @@ func ParseConfig(args []string, getenv func(string) string, output io.Writer) (C
 	}
 	fs.StringVar(&cfg.Addr, "addr", DefaultAddr, "listen address")
 	fs.StringVar(&cfg.DBPath, "db", DefaultDBPath, `SQLite database file (":memory:" for a throw-away database)`)
+	fs.BoolVar(&cfg.AllowRemoteSimulator, "allow-remote-simulator", false,
+		"let the embedded simulator listen beyond loopback (its control API approves anything: never on a reachable host)")
 	fs.DurationVar(&cfg.SimApprovalTimeout, "approval-timeout", DefaultSimApprovalTimeout, "how long the simulated phone waits for an answer")
 	// Development cookies are on by default only with the embedded
 	// simulator: with the real UNLOQ API the app is secure by default.
@@ -212,4 +225,19 @@ func hexKey(name, value string) ([]byte, error) {
 		return nil, errors.New("demo: config: " + name + " is not valid hex")
 	}
 	return b, nil
+}
+
+// loopbackListen reports whether the listen address addr (host:port) binds
+// only to loopback: an IP that is loopback, or "localhost". An empty host
+// binds every interface.
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,8 +81,10 @@ func TestEndToEnd(t *testing.T) {
 	require.Equal(t, http.StatusOK, b.getJSON("/settings/2fa/enable/status", &status).Status)
 	assert.False(t, status.Enrolled)
 	require.NoError(t, a.sim.Scan(email))
-	require.Equal(t, http.StatusOK, b.getJSON("/settings/2fa/enable/status", &status).Status)
-	assert.True(t, status.Enrolled)
+	// The status route asks UNLOQ at most every 2 s per user; the page polls.
+	require.Eventually(t, func() bool {
+		return b.getJSON("/settings/2fa/enable/status", &status).Status == http.StatusOK && status.Enrolled
+	}, 5*time.Second, 250*time.Millisecond)
 	assert.Equal(t, "", a.secondFactor(email), "scanning alone does not turn two-step on")
 
 	// Confirm: one approval on the phone, then second_factor = UNLOQ.
