@@ -10,9 +10,10 @@ import (
 // Service generates and verifies a user's recovery codes. It is safe for
 // concurrent use; its configuration is fixed by New.
 type Service struct {
-	codes CodeStore
-	cfg   config
-	sem   chan struct{} // one token per hash computed at once
+	codes  CodeStore
+	cfg    config
+	sem    chan struct{} // one token per hash computed at once
+	params hashParams    // for new hashes; stored hashes name their own
 
 	dummyOnce sync.Once
 	dummy     []byte // a hash verified when there is no record, for equal timing
@@ -47,7 +48,7 @@ func New(codes CodeStore, opts ...Option) (*Service, error) {
 		}
 		cfg.limiter = l
 	}
-	return &Service{codes: codes, cfg: cfg, sem: make(chan struct{}, cfg.maxHashes)}, nil
+	return &Service{codes: codes, cfg: cfg, sem: make(chan struct{}, cfg.maxHashes), params: defaultParams}, nil
 }
 
 // Generate makes a new set of codes for the user, stores their hashes in
@@ -179,7 +180,7 @@ func (s *Service) hash(ctx context.Context, user string, c code) ([]byte, error)
 		return nil, err
 	}
 	defer s.release()
-	return hashCode(defaultParams, user, c)
+	return hashCode(s.params, user, c)
 }
 
 // acquire takes a hashing slot, or fails when ctx ends first.
@@ -197,7 +198,7 @@ func (s *Service) release() { <-s.sem }
 // spendDummy verifies c against a fixed hash. The caller holds a slot.
 func (s *Service) spendDummy(user string, c code) {
 	s.dummyOnce.Do(func() {
-		s.dummy, s.dummyErr = hashCode(defaultParams, "", code{id: "0000", secret: "00000000"})
+		s.dummy, s.dummyErr = hashCode(s.params, "", code{id: "0000", secret: "00000000"})
 	})
 	if s.dummyErr == nil {
 		_, _ = verifyHash(s.dummy, user, c)
