@@ -105,14 +105,14 @@ func verifyHash(stored []byte, user string, c code) (bool, error) {
 // sane lengths.
 func decodeHash(stored []byte) (hashParams, []byte, []byte, error) {
 	rest, ok := strings.CutPrefix(string(stored), phcPrefix)
-	if !ok {
+	// The base64 decoder skips CR and LF; a stored hash has none.
+	if !ok || strings.ContainsAny(rest, "\r\n") {
 		return hashParams{}, nil, nil, errBadHash
 	}
 	fields := strings.Split(rest, "$")
 	if len(fields) != 3 {
 		return hashParams{}, nil, nil, errBadHash
 	}
-	var p hashParams
 	kv := strings.Split(fields[0], ",")
 	if len(kv) != 3 {
 		return hashParams{}, nil, nil, errBadHash
@@ -123,7 +123,7 @@ func decodeHash(stored []byte) (hashParams, []byte, []byte, error) {
 	if !okM || !okT || !okP || m < 8*uint32(th) {
 		return hashParams{}, nil, nil, errBadHash
 	}
-	p = hashParams{memory: m, time: t, threads: uint8(th)}
+	p := hashParams{memory: m, time: t, threads: uint8(th)}
 	salt, err := base64.RawStdEncoding.Strict().DecodeString(fields[1])
 	if err != nil || len(salt) < 8 || len(salt) > 64 {
 		return hashParams{}, nil, nil, errBadHash
