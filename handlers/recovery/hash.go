@@ -24,8 +24,11 @@ import (
 // (WithMaxConcurrentHashes).
 //
 // Parameters: OWASP's minimum configuration m=19 MiB, t=2, p=1, with a
-// 16-byte random salt per code and a 32-byte output. A verification takes
-// about 30–70 ms on a shared 2-core server (BenchmarkVerify). A code has
+// 16-byte random salt per code and a 32-byte output. One verification
+// takes about 25–35 ms on a 2-core AMD EPYC server (BenchmarkVerify), 60
+// ms when the cores are busy: slow enough to make offline guessing
+// expensive, fast enough that generating a set of 10 takes well under a
+// second and a login does not feel it. A code has
 // 40 secret bits (NIST SP 800-63B asks at least 20 for look-up secrets that
 // are rate-limited), so even with a stolen database each code costs an
 // offline attacker about 2^39 Argon2id evaluations of 19 MiB each.
