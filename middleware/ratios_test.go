@@ -16,6 +16,9 @@ import (
 const (
 	exemptTarget   = 1.05 // ExemptPath / Baseline
 	verifiedTarget = 1.10 // VerifiedSession / CookieStoreGet
+	// revocationTarget: VerifiedSessionRevocationCheck /
+	// VerifiedSessionNoRevocation (in-memory revocation store).
+	revocationTarget = 1.10
 	// ratioTolerance widens the targets a little for timing noise.
 	ratioTolerance = 0.05
 	ratioRounds    = 41
@@ -50,6 +53,11 @@ func TestBenchmarkRatios(t *testing.T) {
 			exempt.bNs, exempt.bAllocs, exempt.aNs, exempt.aAllocs, exempt.ratio, exemptTarget)
 		t.Logf("CookieStoreGet %6.0f ns/op %3d allocs/op | VerifiedSession %6.0f ns/op %3d allocs/op | ratio %.3f (target %.2f)",
 			verified.bNs, verified.bAllocs, verified.aNs, verified.aAllocs, verified.ratio, verifiedTarget)
+		revoc := pairRatios(t, BenchmarkVerifiedSessionRevocationCheck, BenchmarkVerifiedSessionNoRevocation, 2000)
+		t.Logf("VerifiedSessionNoRevocation %6.0f ns/op %3d allocs/op | VerifiedSessionRevocationCheck %6.0f ns/op %3d allocs/op | ratio %.3f (target %.2f)",
+			revoc.bNs, revoc.bAllocs, revoc.aNs, revoc.aAllocs, revoc.ratio, revocationTarget)
+		assert.LessOrEqual(t, revoc.ratio, revocationTarget*(1+ratioTolerance), "revocation check too slow")
+		assert.Equal(t, revoc.bAllocs, revoc.aAllocs, "the revocation check allocates nothing")
 		assert.Equal(t, exempt.bAllocs, exempt.aAllocs, "ExemptPath allocations")
 		assert.LessOrEqual(t, exempt.ratio, exemptTarget*(1+ratioTolerance), "ExemptPath too slow")
 		assert.LessOrEqual(t, verified.ratio, verifiedTarget*(1+ratioTolerance), "VerifiedSession too slow")
