@@ -87,7 +87,7 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		userID: uid,
 		email:  sess.Email(),
 		ip:     h.clientIP(r),
-		sid:    sidFor(sess.LoginID()),
+		sid:    remoteSID(sess),
 	}, token)
 	if err != nil {
 		h.signInFailed(w, r, sess, err)
