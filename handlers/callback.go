@@ -106,7 +106,7 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		userID: uid,
 		email:  sess.Email(),
 		ip:     h.clientIP(r),
-		sid:    sidFor(sess.LoginID()),
+		sid:    remoteSID(sess),
 	}, token)
 	if err != nil {
 		if cerr := h.chargeCallbackFailure(ctx, op, sess, failedBefore); cerr != nil {

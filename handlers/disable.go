@@ -57,6 +57,10 @@ func (h *Handlers) serveDisable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.emit(ctx, EventApproved, FlowDisable, user.ID, ip, nil)
+	if err := h.endOtherSessions(w, r, sess, op); err != nil { // the user's other sessions end
+		fail(err)
+		return
+	}
 	if err := h.users.SetSecondFactor(ctx, user.ID, ""); err != nil {
 		fail(wrap(op, ErrStore, err))
 		return

@@ -183,6 +183,10 @@ func (h *Handlers) enableFinish(w http.ResponseWriter, r *http.Request, sess *se
 		return
 	}
 	h.emit(ctx, EventApproved, FlowEnroll, user.ID, ip, nil)
+	if err := h.endOtherSessions(w, r, sess, op); err != nil { // old password-only sessions end
+		fail(err)
+		return
+	}
 	if err := h.users.SetSecondFactor(ctx, user.ID, store.SecondFactorUNLOQ); err != nil {
 		fail(wrap(op, ErrStore, err))
 		return

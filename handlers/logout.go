@@ -19,6 +19,11 @@ import (
 // same record that lets a pending login complete only once, so that late
 // approval is refused.
 //
+// The login (pending or verified) is also ended on the server through the
+// Manager's revocation store, so a copy of the cookie taken before logout
+// opens nothing afterwards, on any instance sharing the store. A failure to
+// record that is an error matching ErrRevocation.
+//
 // Logout always tries to delete the cookie, even when the session could not
 // be read (tampered cookie, session store down) or the Guard failed; such
 // an error is returned afterwards, and the app should still treat the user
@@ -34,7 +39,11 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) error {
 	if err := h.retirePending(r.Context(), sess); err != nil {
 		errs = append(errs, wrap("logout", ErrGuard, err))
 	}
-	sess.Clear()
+	// Ends the login on the server too (every copy of the cookie dies),
+	// and clears the session whatever happens.
+	if err := h.sm.EndLogin(r.Context(), sess); err != nil {
+		errs = append(errs, wrap("logout", ErrRevocation, err))
+	}
 	if err := sess.Save(w, r); err != nil {
 		errs = append(errs, wrap("logout", ErrSession, err))
 	}

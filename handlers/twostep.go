@@ -172,7 +172,7 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 		email:  sess.Email(),
 		ip:     ip,
 		otp:    otp,
-		sid:    sidFor(sess.LoginID()),
+		sid:    remoteSID(sess),
 	})
 	if err != nil {
 		fail(err)

@@ -67,7 +67,10 @@ func New(sm *session.Manager, opts ...Option) (*Middleware, error) {
 //   - pending users are sent to the two-step page;
 //   - users whose pending state expired get their session cleared and are
 //     sent to the login page;
-//   - verified users pass.
+//   - verified users pass;
+//   - when the session check cannot be completed (the revocation store
+//     does not answer: [session.ErrRevocation]) the request is refused
+//     with 503, a short page or JSON for API clients, and changes nothing.
 //
 // Requests that pass carry the session in their context.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
@@ -90,6 +93,10 @@ func (h *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r, s, err := m.sm.Attach(r)
 	if err != nil {
+		if sessionUnavailable(err) {
+			m.unavailable(w, r, err)
+			return
+		}
 		r = m.unreadable(w, r, s, err)
 		h.next.ServeHTTP(w, r)
 		return
@@ -113,7 +120,8 @@ func (h *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // only verified users pass. Anonymous users (and unreadable sessions) are
 // sent to the login page with next=<the original request URI> (same-origin
 // relative paths only), pending users to the two-step page, expired ones
-// (after their session is cleared) to the login page.
+// (after their session is cleared) to the login page. A session check that
+// cannot be completed is refused with 503, as in Wrap.
 func (m *Middleware) RequireVerified(next http.Handler) http.Handler {
 	if next == nil {
 		panic("middleware: RequireVerified: nil handler")
@@ -131,6 +139,10 @@ func (h *required) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r, s, err := m.sm.Attach(r)
 	reason := ReasonNone
 	if err != nil {
+		if sessionUnavailable(err) {
+			m.unavailable(w, r, err)
+			return
+		}
 		if _, handled := r.Context().Value(reasonKey{}).(Reason); !handled {
 			// Not seen by Wrap yet: clear the bad cookie and record it.
 			r = m.unreadable(w, r, s, err)

@@ -21,6 +21,9 @@ const (
 	pendingTarget  = 4.0  // PendingRedirect / Baseline
 	verifiedAllocs = 30   // allocations of a verified request, handler included
 	loadTarget     = 0.85 // loopback requests/second, wrapped / bare
+	// revocationTarget: VerifiedSessionRevocationCheck /
+	// VerifiedSessionNoRevocation (in-memory revocation store).
+	revocationTarget = 1.10
 	// ratioTolerance widens the timing targets a little for noise.
 	ratioTolerance = 0.05
 	ratioRounds    = 41
@@ -79,6 +82,11 @@ func TestBenchmarkRatios(t *testing.T) {
 			t.Logf("%-32s %7.0f ns/op %3d allocs/op | baseline %6.0f ns/op %3d allocs/op | ratio %6.3f (target %.2f)",
 				r.name, r.res.aNs, r.res.aAllocs, r.res.bNs, r.res.bAllocs, r.res.ratio, r.target)
 		}
+		revoc := pairRatios(t, BenchmarkVerifiedSessionRevocationCheck, BenchmarkVerifiedSessionNoRevocation, 20000)
+		t.Logf("VerifiedSessionNoRevocation %6.0f ns/op %3d allocs/op | VerifiedSessionRevocationCheck %6.0f ns/op %3d allocs/op | ratio %.3f (target %.2f)",
+			revoc.bNs, revoc.bAllocs, revoc.aNs, revoc.aAllocs, revoc.ratio, revocationTarget)
+		assert.LessOrEqual(t, revoc.ratio, revocationTarget*(1+ratioTolerance), "revocation check too slow")
+		assert.Equal(t, revoc.bAllocs, revoc.aAllocs, "the revocation check allocates nothing")
 		assert.Equal(t, exempt.bAllocs, exempt.aAllocs, "ExemptPath allocations")
 		assert.LessOrEqual(t, exempt.ratio, exemptTarget*(1+ratioTolerance), "ExemptPath too slow")
 		assert.LessOrEqual(t, noCookie.ratio, noCookieTarget*(1+ratioTolerance), "NoCookie too slow")

@@ -25,6 +25,10 @@ const (
 	// signed by unknown keys, expired) or the session store failed; the
 	// request is treated as anonymous.
 	ReasonUnreadable Reason = "unreadable_session"
+	// ReasonUnavailable: the session check could not be completed (the
+	// revocation store did not answer); the request was refused with 503
+	// and never reached the application.
+	ReasonUnavailable Reason = "session_unavailable"
 )
 
 // reasonKey is the context key of a recorded reason.

@@ -14,6 +14,7 @@
 //   - "pw_at": when the password step passed (unix seconds);
 //   - "was_2fa": whether the second factor is done (or not needed);
 //   - "login_id": a random identifier minted for every login;
+//   - "iat": when the login was issued, at its last renewal (unix ns);
 //   - "f:<key>": small strings the login flows need.
 //
 // The session moves through the states [StateAnonymous] → [StatePending]
@@ -28,6 +29,15 @@
 // the decoded session in the request context, where [FromContext] and later
 // calls of [Manager.Load] find it. [Session.Save] writes only when something
 // changed.
+//
+// Logins can be ended on the server, however the cookie was copied: the
+// Manager checks every loaded login against a revocation store (by default
+// in memory, [WithRevocation] for a shared one). [Manager.EndLogin] ends
+// one login (logout), [Manager.LogOutEverywhere] every login of a user
+// issued so far, and [Manager.LogOutOthers] every login but the current
+// one. An ended login loads as anonymous; when the revocation store cannot
+// answer, the load fails with an error matching [ErrRevocation] and the
+// session is anonymous.
 //
 // The package fails closed: a cookie that cannot be decoded (tampered,
 // signed with unknown keys, expired) yields an empty anonymous session and

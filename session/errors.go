@@ -27,14 +27,23 @@ var (
 	// database or network error of a third-party store). Loading fails
 	// closed: the session returned with it is anonymous.
 	ErrStore = errors.New("session: store failure")
+
+	// ErrRevocation reports that the revocation store could not say
+	// whether the session's login was ended (a shared backend that is
+	// unreachable or not yet synchronised). Loading fails closed: the
+	// session returned with it is anonymous, and the cookie is left alone
+	// (the failure may be transient). Also returned by [Manager.EndLogin],
+	// [Manager.LogOutEverywhere] and [Manager.LogOutOthers] when the
+	// revocation could not be recorded.
+	ErrRevocation = errors.New("session: revocation store failure")
 )
 
 // opError is the error type returned by Load and Save. Its text never holds
 // the cookie value, the session ID or a file name derived from it; the
 // underlying error stays reachable through errors.Is / errors.As.
 type opError struct {
-	op    string // "load", "save"
-	kind  error  // ErrUnreadable or ErrStore
+	op    string // "load", "save", "end login", ...
+	kind  error  // ErrUnreadable, ErrStore or ErrRevocation
 	cause error  // may be nil
 }
 

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
+
+	"github.com/unloq2fa/unloq2fa/session/revocation"
 )
 
 // Manager loads and saves typed sessions over a gorilla store. It is safe
@@ -28,6 +30,8 @@ type Manager struct {
 	maxAgeSec int64
 	// rawProto is an empty gorilla session of this store and name.
 	rawProto sessions.Session
+	// revoked records ended logins; every loaded login is checked.
+	revoked revocation.Store
 }
 
 // NewManager returns a Manager. It needs [WithKeys] or [WithStore].
@@ -44,6 +48,15 @@ func NewManager(opts ...Option) (*Manager, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
+	if c.revocation == nil {
+		// Secure by default: logout ends the login on the server even
+		// when the session lives in a cookie.
+		mem, err := revocation.NewMemory(revocation.WithClock(c.now))
+		if err != nil {
+			return nil, err
+		}
+		c.revocation = mem
+	}
 	m := &Manager{
 		store:      c.store,
 		name:       c.name,
@@ -59,6 +72,7 @@ func NewManager(opts ...Option) (*Manager, error) {
 			SameSite: c.sameSite,
 		},
 		setCookiePrefix: c.name + "=",
+		revoked:         c.revocation,
 	}
 	if c.keyPairs != nil {
 		codecs := securecookie.CodecsFromPairs(c.keyPairs...)
@@ -149,6 +163,23 @@ func (m *Manager) load(r *http.Request) (*Session, error) {
 		// The login outlived its absolute lifetime: anonymous, and the
 		// record is erased on the next save.
 		s.clearLocked()
+		return s, nil
+	}
+	if s.uid != "" {
+		dead, err := m.revoked.Revoked(r.Context(), s.uid, s.loginID, time.Unix(0, s.iat))
+		switch {
+		case err != nil:
+			// Cannot tell whether the login was ended: no access, and
+			// no state change (the cookie stays; the failure may pass).
+			s.raw = sessions.NewSession(m.store, m.name)
+			s.resetFields()
+			s.loadErr = &opError{op: "load", kind: ErrRevocation, cause: err}
+			return s, s.loadErr
+		case dead:
+			// Ended by logout or "log out everywhere": anonymous, and the
+			// cookie is deleted on the next save.
+			s.clearLocked()
+		}
 	}
 	return s, nil
 }

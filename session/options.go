@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gorilla/sessions"
+
+	"github.com/unloq2fa/unloq2fa/session/revocation"
 )
 
 // Defaults of a [Manager].
@@ -54,6 +56,7 @@ type config struct {
 	storeSource string   // "WithKeys" or "WithStore", for duplicate detection
 	cacheSize   int      // entries of the verified cache (0: off)
 	cacheSet    bool     // WithVerifiedCache was given
+	revocation  revocation.Store
 }
 
 func defaultConfig() config {
@@ -262,6 +265,21 @@ func WithCookieDomain(d string) Option {
 			return fmt.Errorf("session: WithCookieDomain: invalid domain %q", d)
 		}
 		c.domain = d
+		return nil
+	}
+}
+
+// WithRevocation makes the Manager record ended logins in st and check
+// every loaded login against it. The default is an in-memory store
+// ([revocation.NewMemory]), right for one instance; several instances of
+// an app need a shared one (see the redisrevocation package), so that a
+// logout on one instance ends the session on all of them.
+func WithRevocation(st revocation.Store) Option {
+	return func(c *config) error {
+		if st == nil {
+			return errors.New("session: WithRevocation: nil store")
+		}
+		c.revocation = st
 		return nil
 	}
 }

@@ -19,6 +19,7 @@ const (
 	keyEmail   = "email"
 	keyPwAt    = "pw_at"
 	keyLoginID = "login_id"
+	keyIAT     = "iat" // when the login was issued (last renewal), unix ns
 	flowPrefix = "f:"
 )
 
@@ -69,6 +70,7 @@ type Session struct {
 	uid, email, loginID string
 	was2FA              bool
 	pwAt                int64
+	iat                 int64 // unix ns of the last renewal (revocation)
 
 	dirty   bool   // something changed since load or the last save
 	cleared bool   // Clear was called: the save deletes the cookie and record
@@ -156,6 +158,22 @@ func (s *Session) LoginID() string {
 	return s.loginID
 }
 
+// IssuedAt is when the current login was issued: the last renewal
+// ([Session.BeginLogin], [Session.CompleteSecondFactor], or the renewal of
+// [Manager.LogOutOthers]). Zero if nobody is logged in. "Log out
+// everywhere" ends the logins issued at or before its time.
+func (s *Session) IssuedAt() time.Time {
+	if s == nil {
+		return time.Time{}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.uid == "" {
+		return time.Time{}
+	}
+	return time.Unix(0, s.iat)
+}
+
 // BeginLogin records that userID passed the password step. It renews the
 // session: every old value (including flow values) is dropped, a new LoginID
 // is minted, and a server-side record gets a new ID on save while the old
@@ -173,7 +191,9 @@ func (s *Session) BeginLogin(userID, email string, needSecondFactor bool) error 
 	s.renewLocked()
 	s.uid, s.email = userID, email
 	s.was2FA = !needSecondFactor
-	s.pwAt = s.m.now().Unix()
+	now := s.m.now()
+	s.pwAt = now.Unix()
+	s.iat = now.UnixNano()
 	s.storeFieldsLocked()
 	return nil
 }
@@ -195,6 +215,7 @@ func (s *Session) CompleteSecondFactor() error {
 	s.renewLocked()
 	s.uid, s.email, s.pwAt = uid, email, pwAt
 	s.was2FA = true
+	s.iat = s.m.now().UnixNano()
 	s.storeFieldsLocked()
 	return nil
 }
@@ -379,6 +400,7 @@ func (s *Session) resetFields() {
 	s.uid, s.email, s.loginID = "", "", ""
 	s.was2FA = false
 	s.pwAt = 0
+	s.iat = 0
 }
 
 // storeFieldsLocked writes the typed fields into the gorilla values.
@@ -389,6 +411,7 @@ func (s *Session) storeFieldsLocked() {
 	v[keyWas2FA] = s.was2FA
 	v[keyPwAt] = s.pwAt
 	v[keyLoginID] = s.loginID
+	v[keyIAT] = s.iat
 }
 
 // parse fills the typed fields from the gorilla values. It reports false
@@ -404,7 +427,8 @@ func (s *Session) parse() bool {
 		_, a := v[keyWas2FA]
 		_, b := v[keyPwAt]
 		_, c := v[keyLoginID]
-		return !a && !b && !c
+		_, d := v[keyIAT]
+		return !a && !b && !c && !d
 	}
 	uid, ok1 := uidV.(string)
 	was, ok2 := v[keyWas2FA].(bool)
@@ -417,6 +441,34 @@ func (s *Session) parse() bool {
 	if _, has := v[keyEmail]; has && !ok5 {
 		return false
 	}
-	s.uid, s.email, s.was2FA, s.pwAt, s.loginID = uid, email, was, pwAt, lid
+	// A cookie of a release without "iat" counts as issued at the password
+	// step: it stays valid and "log out everywhere" still covers it.
+	iat := pwAt * int64(time.Second)
+	if iv, has := v[keyIAT]; has {
+		if iat, ok = iv.(int64); !ok {
+			return false
+		}
+	}
+	s.uid, s.email, s.was2FA, s.pwAt, s.loginID, s.iat = uid, email, was, pwAt, lid, iat
 	return true
+}
+
+// reissueLocked renews a logged-in session in place, keeping the login and
+// its flow values: a new LoginID, the issue time at, and for server-side
+// stores a new record ID. [Manager.LogOutOthers] uses it to keep the
+// current session alive past a user epoch.
+func (s *Session) reissueLocked(at int64) {
+	keep := make(map[any]any, len(s.raw.Values))
+	for k, v := range s.raw.Values {
+		if ks, ok := k.(string); ok && strings.HasPrefix(ks, flowPrefix) {
+			keep[k] = v
+		}
+	}
+	uid, email, pwAt, was := s.uid, s.email, s.pwAt, s.was2FA
+	s.renewLocked()
+	s.uid, s.email, s.pwAt, s.was2FA, s.iat = uid, email, pwAt, was, at
+	s.storeFieldsLocked()
+	for k, v := range keep {
+		s.raw.Values[k] = v
+	}
 }
