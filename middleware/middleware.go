@@ -87,7 +87,10 @@ type wrapped struct {
 
 func (h *wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := h.m
-	if m.exempt(r) {
+	if m.exempt(r) || !m.sm.MayHaveSession(r) {
+		// Exempt, or no session cookie at all: nothing to check, and no
+		// session work on this request (UserID and ReasonFrom read an
+		// absent session as anonymous).
 		h.next.ServeHTTP(w, r)
 		return
 	}

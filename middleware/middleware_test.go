@@ -101,7 +101,12 @@ func TestWrap(t *testing.T) {
 			if tt.reached {
 				assert.Equal(t, string(tt.reason), res.Header.Get("X-Reason"))
 				assert.Equal(t, tt.user, res.Header.Get("X-User"))
-				assert.Equal(t, "yes", res.Header.Get("X-Attached"), "session attached for the app")
+				if tt.kind == noCookie {
+					// No cookie, no session work: nothing is attached.
+					assert.Empty(t, res.Header.Get("X-Attached"), "no session decoded without a cookie")
+				} else {
+					assert.Equal(t, "yes", res.Header.Get("X-Attached"), "session attached for the app")
+				}
 				if !tt.deletes {
 					assert.Empty(t, res.Cookies(), "no cookie written for a passing request")
 				}
@@ -279,7 +284,8 @@ func TestUserIDAndReasonNilSafe(t *testing.T) {
 	id, ok = middleware.UserID(r)
 	assert.False(t, ok)
 	assert.Empty(t, id)
-	assert.Equal(t, middleware.ReasonNone, middleware.ReasonFrom(r.Context()))
+	// No session attached (as for a request without a cookie): anonymous.
+	assert.Equal(t, middleware.ReasonAnonymous, middleware.ReasonFrom(r.Context()))
 	var nilCtx context.Context // a nil context must not panic
 	assert.Equal(t, middleware.ReasonNone, middleware.ReasonFrom(nilCtx))
 

@@ -56,8 +56,10 @@ func withReason(r *http.Request, reason Reason) *http.Request {
 // ReasonFrom reports why the request of ctx does not come from a verified
 // user: [ReasonUnreadable] when the middleware could not read the session
 // cookie, otherwise the current state of the attached session
-// ([ReasonAnonymous], [ReasonPending], [ReasonPendingExpired]), and
-// [ReasonNone] for a verified user or when no session is attached.
+// ([ReasonAnonymous], [ReasonPending], [ReasonPendingExpired]),
+// [ReasonAnonymous] when no session is attached (the middleware attaches
+// none to a request without a session cookie), and [ReasonNone] for a
+// verified user.
 func ReasonFrom(ctx context.Context) Reason {
 	if ctx == nil {
 		return ReasonNone
@@ -69,9 +71,6 @@ func ReasonFrom(ctx context.Context) Reason {
 	}
 	if r, ok := ctx.Value(reasonKey{}).(Reason); ok && st == session.StateAnonymous {
 		return r
-	}
-	if s == nil {
-		return ReasonNone
 	}
 	return reasonOf(st)
 }

@@ -189,3 +189,8 @@ type constError string
 func (e constError) Error() string { return string(e) }
 
 const errNilSession = constError("store returned no session")
+
+// MayHaveSession reports whether r may carry this Manager's session
+// cookie. When it reports false, Load would return an empty anonymous
+// session; callers on a hot path can skip loading altogether.
+func (m *Manager) MayHaveSession(r *http.Request) bool { return mayHaveCookie(r, m.name) }
