@@ -12,6 +12,7 @@ import (
 	"github.com/unloq2fa/unloq2fa/handlers"
 	"github.com/unloq2fa/unloq2fa/handlers/encryptionkey"
 	"github.com/unloq2fa/unloq2fa/handlers/stepup"
+	"github.com/unloq2fa/unloq2fa/internal/accept"
 	"github.com/unloq2fa/unloq2fa/middleware"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
@@ -302,5 +303,12 @@ func (f *notesFeature) deleteAll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.p.log.InfoContext(r.Context(), "demo: notes deleted", "user", id, "count", n)
+	if accept.PrefersJSON(r.Header.Get("Accept")) {
+		// An API client that repeated the request with the step-up header.
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		fmt.Fprintf(w, "{\"deleted\":%d}\n", n)
+		return
+	}
 	http.Redirect(w, r, "/notes?m=notes-deleted", http.StatusSeeOther)
 }
