@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -96,5 +95,5 @@ func TestBrowserNotes(t *testing.T) {
 	assert.Contains(t, w.text(w.main, "deleted notice", `[role=status]`), "deleted")
 	assert.Empty(t, w.app.noteRows(email))
 	w.shot(w.main, "28-notes-deleted")
-	assert.Contains(t, w.text(w.main, "logout form", "#logout"), "Log out", fmt.Sprint("every page keeps the logout form"))
+	assert.Contains(t, w.text(w.main, "logout form", "#logout"), "Log out", "every page keeps the logout form")
 }
