@@ -55,9 +55,10 @@ type notesFeature struct {
 	stepUp *stepup.StepUp
 }
 
-// newNotesFeature wires the notes to UNLOQ: the two key requests and the
-// step-up share one in-flight marker store, so that one session has at most
-// one of these requests waiting on the phone.
+// newNotesFeature wires the notes to UNLOQ. The two key requests (add,
+// reveal: each with its own text on the phone) share one in-flight marker
+// store, so that a session has at most one key request waiting on the
+// phone, whichever it is; the step-up keeps its own marks in the same store.
 func newNotesFeature(p *pages, notes *Notes, client *unloq.Client, sm *session.Manager, st store.UserStore, rnd *renderer) (*notesFeature, error) {
 	inFlight := handlers.NewMemoryGuard()
 	keys := func(msg string) (*encryptionkey.Keys, error) {
