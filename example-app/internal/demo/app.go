@@ -147,7 +147,15 @@ func (a *App) build(ctx context.Context) error {
 		users: users, twoStep: h, render: rnd,
 		deviceURL: deviceURL, demoEmail: cfg.DemoEmail, demoPass: cfg.DemoPassword, log: log,
 	}
-	a.handler = a.routes(p, h, mw)
+	notes, err := newNotes(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	nf, err := newNotesFeature(p, notes, client, sm, st, rnd)
+	if err != nil {
+		return err
+	}
+	a.handler = a.routes(p, h, mw, nf)
 	return nil
 }
 
@@ -171,6 +179,7 @@ func (a *App) unloqClient() (*unloq.Client, error) {
 		unloqtest.WithWidgetKey(DefaultSimWidgetKey),
 		unloqtest.WithLoginURL(loginCallbackPath),
 		unloqtest.WithApprovalTimeout(cfg.SimApprovalTimeout),
+		unloqtest.WithAction(deleteNotesAction, deleteNotesTitle, deleteNotesMessage),
 		unloqtest.WithLogger(cfg.Logger),
 	)
 	if err != nil {
@@ -197,7 +206,7 @@ func (a *App) unloqClient() (*unloq.Client, error) {
 // outside the session middleware because it is a separate service that
 // merely shares the port; everything else is the app, wrapped whole in the
 // session-check middleware.
-func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware) http.Handler {
+func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware, nf *notesFeature) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	app := http.NewServeMux()
 	app.HandleFunc("GET /{$}", p.home)
@@ -208,6 +217,8 @@ func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware) 
 	app.Handle("POST /logout", cop.Handler(http.HandlerFunc(p.logout)))
 	app.Handle("GET /dashboard", mw.RequireVerified(http.HandlerFunc(p.dashboard)))
 	app.Handle("GET /settings", mw.RequireVerified(http.HandlerFunc(p.settings)))
+	// GET|POST /notes, GET|POST /notes/delete-all (the POST behind step-up).
+	nf.register(app, mw, cop)
 	// GET|POST /login/two-step, GET /uauth/login, POST /settings/2fa/enable,
 	// POST /settings/2fa/disable (and the pairing status route).
 	h.Register(app)

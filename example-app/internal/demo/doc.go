@@ -8,6 +8,16 @@
 // real UNLOQ keys in the configuration it talks to the real API instead and
 // mounts no simulator.
 //
+// Beyond the login it shows the rest of UNLOQ's flow on an "encrypted
+// notes" page (/notes, for users with two-step verification on): adding or
+// revealing notes asks the phone for the user's UNLOQ encryption key
+// (package handlers/encryptionkey), which encrypts the notes with
+// AES-256-GCM under a key derived by HKDF-SHA256 and is never stored (the
+// notes table holds nonce and ciphertext only; see notecrypt.go); "Delete
+// all notes" (POST /notes/delete-all) runs only after the phone approved
+// that action (package handlers/stepup, action code "delete_notes", which
+// the real UNLOQ application must define).
+//
 // The package is internal to the example: main parses flags and environment
 // into a Config (ParseConfig) and calls Run; tests build the application with
 // New and drive its http.Handler and simulator directly.

@@ -35,6 +35,14 @@ type view struct {
 
 	TwoStepOn bool
 	Was2FA    bool
+
+	// The encrypted notes page.
+	Notes        []noteView
+	NoteCount    int
+	Revealed     bool   // Notes carry their decrypted text (this answer only)
+	NoteDraft    string // the note typed, kept in the form when it was not saved
+	MaxNoteRunes int
+	MaxNotes     int
 }
 
 // twoStep is what the app's own pages call in the two-step handlers: the
@@ -60,8 +68,10 @@ type pages struct {
 // notices are the fixed messages a redirect may ask for with ?m=; the
 // query never carries free text into the page.
 var notices = map[string][2]string{
-	"logged-out": {"info", "You have logged out."},
-	"welcome":    {"ok", "Your account is ready. Turn on two-step verification below to protect it."},
+	"logged-out":    {"info", "You have logged out."},
+	"welcome":       {"ok", "Your account is ready. Turn on two-step verification below to protect it."},
+	"note-added":    {"ok", "Your phone released the key: the note was encrypted and saved. Only the ciphertext is stored."},
+	"notes-deleted": {"ok", "Your phone approved: all your notes were deleted."},
 }
 
 // newView fills the parts of a view every page shares.

@@ -12,11 +12,11 @@ import (
 	"time"
 )
 
-//go:embed templates/*.html templates/twostep/*.html templates/style.css
+//go:embed templates/*.html templates/twostep/*.html templates/stepup/*.html templates/style.css
 var templateFS embed.FS
 
 // pageNames are the app's own pages; each is parsed together with the layout.
-var pageNames = []string{"home", "login", "signup", "dashboard", "settings", "error"}
+var pageNames = []string{"home", "login", "signup", "dashboard", "settings", "error", "notes", "notes_delete"}
 
 // chrome is what the page frame (title, header links, logout form) needs.
 // The app's pages and the two-step handlers' pages share it.
@@ -63,6 +63,9 @@ func chromeFunc(deviceURL string) func(kind, title, email string) chrome {
 type renderer struct {
 	pages   map[string]*template.Template
 	twoStep *template.Template
+	// stepUp is the template set given to the step-up handler
+	// (stepup_wait, stepup_refused).
+	stepUp *template.Template
 	// styleHash is the CSP source ('sha256-…') of the inline stylesheet.
 	styleHash string
 	log       *slog.Logger
@@ -76,6 +79,7 @@ func newRenderer(deviceURL string, log *slog.Logger) (*renderer, error) {
 	funcs := template.FuncMap{
 		"chrome":  chromeFunc(deviceURL),
 		"fmtTime": func(t time.Time) string { return t.UTC().Format("15:04 MST") },
+		"fmtDate": func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 MST") },
 	}
 	base := template.New("layout").Funcs(funcs)
 	// The stylesheet is inlined (one page, one request); the app's pages
@@ -105,6 +109,14 @@ func newRenderer(deviceURL string, log *slog.Logger) (*renderer, error) {
 		return nil, fmt.Errorf("demo: templates: two-step pages: %w", err)
 	}
 	r.twoStep = ts
+	su, err := base.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("demo: templates: %w", err)
+	}
+	if _, err := su.ParseFS(templateFS, "templates/stepup/*.html"); err != nil {
+		return nil, fmt.Errorf("demo: templates: step-up pages: %w", err)
+	}
+	r.stepUp = su
 	sum := sha256.Sum256(css)
 	r.styleHash = "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
 	return r, nil

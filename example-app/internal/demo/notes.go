@@ -1,0 +1,150 @@
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Limits of the encrypted notes.
+const (
+	// maxNoteRunes bounds one note's text.
+	maxNoteRunes = 1000
+	// maxNotesPerUser bounds how many notes one account may keep, so that
+	// one user cannot grow the database without bound.
+	maxNotesPerUser = 50
+)
+
+// ErrTooManyNotes is returned by Notes.Add when the account already holds
+// maxNotesPerUser notes.
+var ErrTooManyNotes = fmt.Errorf("demo: at most %d notes per account", maxNotesPerUser)
+
+// notesSchema is the encrypted notes table. It holds only what AES-GCM
+// produced (nonce and ciphertext with its tag) and when: never the text,
+// never a key.
+const notesSchema = `CREATE TABLE IF NOT EXISTS notes (
+	id         INTEGER PRIMARY KEY,
+	user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	nonce      BLOB NOT NULL,
+	ciphertext BLOB NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_user ON notes(user_id)`
+
+// sealedNote is a row of the notes table.
+type sealedNote struct {
+	ID         int64
+	Nonce      []byte
+	Ciphertext []byte
+	Created    time.Time
+}
+
+// Notes stores the users' encrypted notes.
+type Notes struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// newNotes creates the notes table (if missing) in db.
+func newNotes(ctx context.Context, db *sql.DB) (*Notes, error) {
+	if _, err := db.ExecContext(ctx, notesSchema); err != nil {
+		return nil, fmt.Errorf("demo: create notes table: %w", err)
+	}
+	return &Notes{db: db, now: time.Now}, nil
+}
+
+func userKey(userID string) (int64, error) {
+	n, err := strconv.ParseInt(userID, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, errors.New("demo: notes: invalid user id")
+	}
+	return n, nil
+}
+
+// Add stores one sealed note of userID, unless the account already holds
+// maxNotesPerUser notes (ErrTooManyNotes): the count and the insert are one
+// statement, so concurrent requests cannot pass the limit.
+func (n *Notes) Add(ctx context.Context, userID string, nonce, ciphertext []byte) error {
+	uid, err := userKey(userID)
+	if err != nil {
+		return err
+	}
+	res, err := n.db.ExecContext(ctx,
+		`INSERT INTO notes (user_id, nonce, ciphertext, created_at)
+		 SELECT ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM notes WHERE user_id = ?) < ?`,
+		uid, nonce, ciphertext, n.now().Unix(), uid, maxNotesPerUser)
+	if err != nil {
+		return fmt.Errorf("demo: add note: %w", err)
+	}
+	rows, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("demo: add note: %w", err)
+	}
+	if rows == 0 {
+		return ErrTooManyNotes
+	}
+	return nil
+}
+
+// List returns userID's sealed notes, oldest first.
+func (n *Notes) List(ctx context.Context, userID string) ([]sealedNote, error) {
+	uid, err := userKey(userID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := n.db.QueryContext(ctx,
+		`SELECT id, nonce, ciphertext, created_at FROM notes WHERE user_id = ? ORDER BY id`, uid)
+	if err != nil {
+		return nil, fmt.Errorf("demo: list notes: %w", err)
+	}
+	defer rows.Close()
+	var out []sealedNote
+	for rows.Next() {
+		var (
+			s       sealedNote
+			created int64
+		)
+		if err := rows.Scan(&s.ID, &s.Nonce, &s.Ciphertext, &created); err != nil {
+			return nil, fmt.Errorf("demo: list notes: %w", err)
+		}
+		s.Created = time.Unix(created, 0)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("demo: list notes: %w", err)
+	}
+	return out, nil
+}
+
+// Count returns how many notes userID keeps.
+func (n *Notes) Count(ctx context.Context, userID string) (int, error) {
+	uid, err := userKey(userID)
+	if err != nil {
+		return 0, err
+	}
+	var c int
+	if err := n.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notes WHERE user_id = ?`, uid).Scan(&c); err != nil {
+		return 0, fmt.Errorf("demo: count notes: %w", err)
+	}
+	return c, nil
+}
+
+// DeleteAll removes all of userID's notes and reports how many there were.
+func (n *Notes) DeleteAll(ctx context.Context, userID string) (int64, error) {
+	uid, err := userKey(userID)
+	if err != nil {
+		return 0, err
+	}
+	res, err := n.db.ExecContext(ctx, `DELETE FROM notes WHERE user_id = ?`, uid)
+	if err != nil {
+		return 0, fmt.Errorf("demo: delete notes: %w", err)
+	}
+	c, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("demo: delete notes: %w", err)
+	}
+	return c, nil
+}
