@@ -12,7 +12,9 @@ const (
 type link struct{ prev, next uint32 }
 
 // list is a doubly linked list of records through their links[which]: O(1)
-// append and removal, oldest first.
+// append and removal, oldest first. The head's prev is left stale: removing
+// the head, the usual case (expiry and eviction take the oldest), then
+// touches no other record.
 type list struct {
 	head, tail, n uint32
 }
@@ -31,15 +33,19 @@ func (l *list) pushBack(recs []record, which int, i uint32) {
 
 func (l *list) remove(recs []record, which int, i uint32) {
 	lk := &recs[i].links[which]
-	if lk.prev != 0 {
-		recs[lk.prev].links[which].next = lk.next
-	} else {
+	switch {
+	case l.head == i:
 		l.head = lk.next
-	}
-	if lk.next != 0 {
-		recs[lk.next].links[which].prev = lk.prev
-	} else {
-		l.tail = lk.prev
+		if lk.next == 0 {
+			l.tail = 0
+		}
+	default:
+		recs[lk.prev].links[which].next = lk.next
+		if lk.next != 0 {
+			recs[lk.next].links[which].prev = lk.prev
+		} else {
+			l.tail = lk.prev
+		}
 	}
 	*lk = link{}
 	l.n--

@@ -111,20 +111,20 @@ func (m *Memory) Allow(ctx context.Context, k Key, limit int, window time.Durati
 		}
 		r := &m.recs[i]
 		r.evClass = m.events.class(1)
-		r.evRef = m.events.alloc(r.evClass)
-		r.evHead, r.evLen = 0, 0
+		*r.evRef() = m.events.alloc(r.evClass)
 		m.record(r, now)
 		return true, nil
 	}
 	r := &m.recs[i]
-	ev := m.events.run(r.evClass, r.evRef)
+	ev := m.events.run(r.evClass, *r.evRef())
 	mask := uint32(len(ev) - 1)
 	cut := now - int64(window)
-	for r.evLen > 0 && ev[r.evHead] <= cut {
-		r.evHead = (r.evHead + 1) & mask
-		r.evLen--
+	head, n := r.evHead(), r.evLen()
+	for *n > 0 && ev[*head] <= cut {
+		*head = (*head + 1) & mask
+		*n--
 	}
-	if int64(r.evLen) >= int64(limit) {
+	if int64(*n) >= int64(limit) {
 		return false, nil
 	}
 	m.record(r, now)
@@ -137,19 +137,20 @@ func (m *Memory) Allow(ctx context.Context, k Key, limit int, window time.Durati
 // record appends the event now to rate record r, growing its ring when it
 // is full.
 func (m *Memory) record(r *record, now int64) {
-	ev := m.events.run(r.evClass, r.evRef)
-	if int(r.evLen) == len(ev) {
+	ref, head, n := r.evRef(), r.evHead(), r.evLen()
+	ev := m.events.run(r.evClass, *ref)
+	if int(*n) == len(ev) {
 		c := r.evClass + 1
-		ref := m.events.alloc(c)
-		grown := m.events.run(c, ref)
-		ev = m.events.run(r.evClass, r.evRef) // alloc may have moved the chunk list
-		n := copy(grown, ev[r.evHead:])
-		copy(grown[n:], ev[:r.evHead])
-		m.events.release(r.evClass, r.evRef)
-		r.evClass, r.evRef, r.evHead, ev = c, ref, 0, grown
+		gref := m.events.alloc(c)
+		grown := m.events.run(c, gref)
+		ev = m.events.run(r.evClass, *ref) // alloc may have moved the chunk list
+		k := copy(grown, ev[*head:])
+		copy(grown[k:], ev[:*head])
+		m.events.release(r.evClass, *ref)
+		r.evClass, *ref, *head, ev = c, gref, 0, grown
 	}
-	ev[(r.evHead+r.evLen)&uint32(len(ev)-1)] = now
-	r.evLen++
+	ev[(*head+*n)&uint32(len(ev)-1)] = now
+	*n++
 }
 
 // Begin implements Guard.
@@ -175,7 +176,7 @@ func (m *Memory) Begin(ctx context.Context, k Key, ttl time.Duration) (func(), b
 	}
 	m.seq++
 	seq := m.seq
-	m.recs[i].seq = seq
+	m.recs[i].setSeq(seq)
 	return func() { m.release(i, seq) }, true, nil
 }
 
@@ -184,7 +185,7 @@ func (m *Memory) Begin(ctx context.Context, k Key, ttl time.Duration) (func(), b
 func (m *Memory) release(i uint32, seq uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if r := &m.recs[i]; r.typ == flightRec && r.seq == seq {
+	if r := &m.recs[i]; r.typ == flightRec && r.seq() == seq {
 		m.drop(i)
 	}
 }
@@ -295,40 +296,45 @@ func (m *Memory) expire(now int64) {
 func (m *Memory) insert(op string, typ recType, k Key, h uint64, ttl time.Duration, now int64) (uint32, error) {
 	bh := m.bucketHash(k)
 	b := m.findBucket(k, bh)
-	if b != 0 && int(m.buckets[b].n) >= m.maxFor(k.Kind) {
-		if m.buckets[b].used.head == 0 {
+	// Decide before changing anything: refuse, or evict the user's oldest
+	// replay record of the kind, or the oldest of all.
+	var evict uint32
+	switch {
+	case b != 0 && int(m.buckets[b].n) >= m.maxFor(k.Kind):
+		if evict = m.buckets[b].used.head; evict == 0 {
 			return 0, &codedError{
 				msg:  fmt.Sprintf("guard: memory: %s: full: the user holds %d records of kind %q", op, m.buckets[b].n, k.Kind),
 				code: ErrFull,
 			}
 		}
-		m.drop(m.buckets[b].used.head)
-		if m.buckets[b].n == 0 { // dropped with its last record
-			b = 0
-		}
-	}
-	if m.live >= m.cfg.maxRecords {
-		if m.used.head == 0 {
+	case m.live >= m.cfg.maxRecords:
+		if evict = m.used.head; evict == 0 {
 			return 0, &codedError{
 				msg:  fmt.Sprintf("guard: memory: %s: full: %d records, none of them evictable", op, m.live),
 				code: ErrFull,
 			}
 		}
-		m.drop(m.used.head)
-		if b != 0 && m.buckets[b].n == 0 {
+	}
+	// Take the record and its key run before the eviction frees others:
+	// the runs freed last (a released marker's, say) are likely still in
+	// the cache, the evicted record's key run is not.
+	i := m.newRecord()
+	keyClass := m.keys.class(len(k.Kind) + len(k.User) + len(k.ID))
+	keyRef := m.keys.alloc(keyClass)
+	if evict != 0 {
+		m.drop(evict)
+		if b != 0 && m.buckets[b].n == 0 { // dropped with its last record
 			b = 0
 		}
 	}
 	if b == 0 {
 		b = m.newBucket(k, bh)
 	}
-	i := m.newRecord()
 	r := &m.recs[i]
 	r.hash, r.typ, r.exp, r.bucket = h, typ, deadline(now, ttl), b
 	r.kindLen, r.userLen, r.idLen = uint8(len(k.Kind)), uint16(len(k.User)), uint16(len(k.ID))
-	r.keyClass = m.keys.class(len(k.Kind) + len(k.User) + len(k.ID))
-	r.keyRef = m.keys.alloc(r.keyClass)
-	kb := m.keys.run(r.keyClass, r.keyRef)
+	r.keyClass, r.keyRef = keyClass, keyRef
+	kb := m.keys.run(keyClass, keyRef)
 	n := copy(kb, k.Kind)
 	n += copy(kb[n:], k.User)
 	copy(kb[n:], k.ID)
@@ -388,7 +394,7 @@ func (m *Memory) drop(i uint32) {
 		m.used.remove(m.recs, linkAll, i)
 	}
 	if r.typ == rateRec {
-		m.events.release(r.evClass, r.evRef)
+		m.events.release(r.evClass, *r.evRef())
 	}
 	m.keys.release(r.keyClass, r.keyRef)
 	*r = record{}

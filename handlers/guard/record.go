@@ -17,18 +17,35 @@ const (
 type record struct {
 	hash   uint64 // of typ and key
 	exp    int64  // nanoseconds after Memory.base
-	seq    uint64 // in-flight markers: tells a mark from a later one
 	bucket uint32 // index in Memory.buckets
 	q      uint32 // index of its expiry queue
-	links  [numLinks]link
-	keyRef uint32 // run in Memory.keys
-	// A rate record's admitted events in the window, oldest first: a ring
-	// of evLen times from evHead in run evRef of Memory.events.
-	evRef, evHead, evLen uint32
-	keyClass, evClass    uint8
-	typ                  recType
-	kindLen              uint8
-	userLen, idLen       uint16
+	// links[linkQueue] always; links[linkBucket] and links[linkAll] only
+	// for replay records. The other records keep other fields there (see
+	// the accessors below), so a record fits one 64-byte cache line.
+	links    [numLinks]link
+	keyRef   uint32 // run in Memory.keys
+	keyClass uint8
+	evClass  uint8 // rate records: size class of evRef
+	typ      recType
+	kindLen  uint8
+	userLen  uint16
+	idLen    uint16
+}
+
+// A rate record's admitted events in the window, oldest first, are a ring
+// of evLen times from evHead in run evRef of class evClass of
+// Memory.events.
+func (r *record) evRef() *uint32  { return &r.links[linkBucket].prev }
+func (r *record) evHead() *uint32 { return &r.links[linkBucket].next }
+func (r *record) evLen() *uint32  { return &r.links[linkAll].prev }
+
+// seq tells an in-flight marker from a later one.
+func (r *record) seq() uint64 {
+	return uint64(r.links[linkBucket].prev) | uint64(r.links[linkBucket].next)<<32
+}
+
+func (r *record) setSeq(seq uint64) {
+	r.links[linkBucket] = link{uint32(seq), uint32(seq >> 32)}
 }
 
 // bucket counts the records one user holds of one kind.
