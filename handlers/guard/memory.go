@@ -55,6 +55,7 @@ type Memory struct {
 	keys      arena[byte]
 	events    arena[int64]
 	seq       uint64
+	warmed    int64 // see warm
 }
 
 var _ Guard = (*Memory)(nil)
@@ -106,7 +107,8 @@ func (m *Memory) Allow(ctx context.Context, k Key, limit int, window time.Durati
 	i := m.find(rateRec, k, h)
 	if i == 0 {
 		var err error
-		if i, err = m.insert(op, rateRec, k, h, window, now); err != nil {
+		bh := m.bucketHash(k)
+		if i, err = m.insert(op, rateRec, k, h, m.findBucket(k, bh), bh, window, now); err != nil {
 			return false, err
 		}
 		r := &m.recs[i]
@@ -162,15 +164,16 @@ func (m *Memory) Begin(ctx context.Context, k Key, ttl time.Duration) (func(), b
 	if ttl <= 0 {
 		return nil, false, invalid(op, fmt.Sprintf("ttl %v must be positive", ttl))
 	}
-	h := m.hash(flightRec, k)
+	h, bh := m.hash(flightRec, k), m.bucketHash(k)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	m.expire(now)
+	b := m.warm(k, h, bh)
 	if m.find(flightRec, k, h) != 0 {
 		return nil, false, nil
 	}
-	i, err := m.insert(op, flightRec, k, h, ttl, now)
+	i, err := m.insert(op, flightRec, k, h, b, bh, ttl, now)
 	if err != nil {
 		return nil, false, err
 	}
@@ -199,15 +202,16 @@ func (m *Memory) MarkUsed(ctx context.Context, k Key, ttl time.Duration) (bool, 
 	if ttl <= 0 {
 		return false, invalid(op, fmt.Sprintf("ttl %v must be positive", ttl))
 	}
-	h := m.hash(usedRec, k)
+	h, bh := m.hash(usedRec, k), m.bucketHash(k)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	m.expire(now)
+	b := m.warm(k, h, bh)
 	if m.find(usedRec, k, h) != 0 {
 		return false, nil
 	}
-	if _, err := m.insert(op, usedRec, k, h, ttl, now); err != nil {
+	if _, err := m.insert(op, usedRec, k, h, b, bh, ttl, now); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -290,12 +294,26 @@ func (m *Memory) expire(now int64) {
 	}
 }
 
-// insert adds the record of typ and k, whose hash is h, expiring ttl after
-// now, making room under the caps by evicting replay records, or refusing
-// with ErrFull. It returns the record's index.
-func (m *Memory) insert(op string, typ recType, k Key, h uint64, ttl time.Duration, now int64) (uint32, error) {
-	bh := m.bucketHash(k)
+// warm returns the bucket of k's kind and user (bh is their hash), or 0.
+// On the way it starts reading the table slot of k's hash h and, when the
+// bucket is full, the replay record an insert would evict: with a million
+// records neither is likely in the cache, and the two loads then overlap
+// each other and the bucket lookup instead of following one another.
+func (m *Memory) warm(k Key, h, bh uint64) uint32 {
+	m.warmed += int64(m.records.home(uint32(h >> 32)).idx)
 	b := m.findBucket(k, bh)
+	if b != 0 {
+		if bk := &m.buckets[b]; bk.used.head != 0 && int(bk.n) >= m.maxFor(k.Kind) {
+			m.warmed += m.recs[bk.used.head].exp
+		}
+	}
+	return b
+}
+
+// insert adds the record of typ and k, whose hash is h, in bucket b (0:
+// none yet) of hash bh, expiring ttl after now, making room under the caps by evicting replay records, or refusing
+// with ErrFull. It returns the record's index.
+func (m *Memory) insert(op string, typ recType, k Key, h uint64, b uint32, bh uint64, ttl time.Duration, now int64) (uint32, error) {
 	// Decide before changing anything: refuse, or evict the user's oldest
 	// replay record of the kind, or the oldest of all.
 	var evict uint32

@@ -34,6 +34,9 @@ func (t *table) find(h uint32, eq func(idx uint32) bool) uint32 {
 	}
 }
 
+// home returns the first slot a probe for hash h reads.
+func (t *table) home(h uint32) slot { return t.slots[h&uint32(len(t.slots)-1)] }
+
 // insert adds idx, which the table does not hold, under hash h.
 func (t *table) insert(h, idx uint32) {
 	if (t.n+1)*4 > len(t.slots)*3 {
