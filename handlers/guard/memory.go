@@ -3,6 +3,7 @@ package guard
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"sync"
 	"time"
@@ -31,53 +32,39 @@ import (
 // Eviction trades the oldest replay records, the ones closest to their end
 // anyway, for the availability of every other user: a user who floods one
 // kind evicts only their own records of it.
+//
+// The records are kept in flat arrays without pointers, so that a full
+// guard costs the garbage collector next to nothing and a call touches few
+// cache lines; a steady flow of calls allocates nothing but the release
+// function of Begin.
 type Memory struct {
 	cfg  memoryConfig
 	base time.Time
+	seed maphash.Seed
 
-	mu      sync.Mutex
-	records table
-	buckets map[bucketKey]*bucket
-	used    list // every replay record, oldest first
-	exp     expiry
-	seq     uint64
-	spare   *record // a dropped record, reused by the next insert
-}
-
-// recType separates the records of Allow, Begin and MarkUsed.
-type recType uint8
-
-const (
-	rateRec recType = iota
-	flightRec
-	usedRec
-)
-
-type recKey struct {
-	typ recType
-	key Key
-}
-
-// bucketKey names the records one user holds of one kind.
-type bucketKey struct{ kind, user string }
-
-type bucket struct {
-	n    int  // records of any type
-	used list // its replay records, oldest first
-}
-
-type record struct {
-	key    recKey
-	hash   uint64 // of key, set by table.put
-	exp    int64  // nanoseconds after Memory.base
-	q      *queue
-	b      *bucket
-	links  [numLinks]link
-	events []int64 // rate records: the admitted events in the window
-	seq    uint64  // in-flight markers: tells a mark from a later one
+	mu        sync.Mutex
+	recs      []record // index 0 unused
+	freeRecs  []uint32
+	live      int
+	records   table    // of recs
+	buckets   []bucket // index 0 unused
+	freeBkts  []uint32
+	bucketIdx table // of buckets
+	used      list  // every replay record, oldest first
+	exp       expiry
+	keys      arena[byte]
+	events    arena[int64]
+	seq       uint64
+	warmed    int64 // see warm
 }
 
 var _ Guard = (*Memory)(nil)
+
+// Smallest runs in the arenas: 16 key bytes, 4 events.
+const (
+	minKeyClass   = 4
+	minEventClass = 2
+)
 
 // NewMemory returns an empty Memory. Options that fail are reported.
 func NewMemory(opts ...MemoryOption) (*Memory, error) {
@@ -90,12 +77,16 @@ func NewMemory(opts ...MemoryOption) (*Memory, error) {
 		return nil, err
 	}
 	return &Memory{
-		cfg:     cfg,
-		base:    time.Now(),
-		records: newTable(),
-		buckets: make(map[bucketKey]*bucket),
-		used:    list{which: linkAll},
-		exp:     newExpiry(),
+		cfg:       cfg,
+		base:      time.Now(),
+		seed:      maphash.MakeSeed(),
+		recs:      make([]record, 1),
+		records:   newTable(),
+		buckets:   make([]bucket, 1),
+		bucketIdx: newTable(),
+		exp:       newExpiry(),
+		keys:      arena[byte]{minClass: minKeyClass},
+		events:    arena[int64]{minClass: minEventClass},
 	}, nil
 }
 
@@ -108,33 +99,60 @@ func (m *Memory) Allow(ctx context.Context, k Key, limit int, window time.Durati
 	if limit < 1 || window <= 0 {
 		return false, invalid(op, fmt.Sprintf("limit %d and window %v must be positive", limit, window))
 	}
+	h := m.hash(rateRec, k)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	m.expire(now)
-	rk := recKey{rateRec, k}
-	if r := m.records.get(rk); r != nil {
-		cut := now - int64(window)
-		i := 0
-		for i < len(r.events) && r.events[i] <= cut {
-			i++
+	i := m.find(rateRec, k, h)
+	if i == 0 {
+		var err error
+		bh := m.bucketHash(k)
+		if i, err = m.insert(op, rateRec, k, h, m.findBucket(k, bh), bh, window, now); err != nil {
+			return false, err
 		}
-		r.events = r.events[i:]
-		if len(r.events) >= limit {
-			return false, nil
-		}
-		r.events = append(r.events, now)
-		m.exp.remove(r)
-		r.exp = deadline(now, window)
-		m.exp.add(r, window)
+		r := &m.recs[i]
+		r.evClass = m.events.class(1)
+		*r.evRef() = m.events.alloc(r.evClass)
+		m.record(r, now)
 		return true, nil
 	}
-	r, err := m.insert(op, rk, window, now)
-	if err != nil {
-		return false, err
+	r := &m.recs[i]
+	ev := m.events.run(r.evClass, *r.evRef())
+	mask := uint32(len(ev) - 1)
+	cut := now - int64(window)
+	head, n := r.evHead(), r.evLen()
+	for *n > 0 && ev[*head] <= cut {
+		*head = (*head + 1) & mask
+		*n--
 	}
-	r.events = append(r.events[:0], now)
+	if int64(*n) >= int64(limit) {
+		return false, nil
+	}
+	m.record(r, now)
+	m.exp.remove(m.recs, i)
+	r.exp = deadline(now, window)
+	m.exp.add(m.recs, i, window)
 	return true, nil
+}
+
+// record appends the event now to rate record r, growing its ring when it
+// is full.
+func (m *Memory) record(r *record, now int64) {
+	ref, head, n := r.evRef(), r.evHead(), r.evLen()
+	ev := m.events.run(r.evClass, *ref)
+	if int(*n) == len(ev) {
+		c := r.evClass + 1
+		gref := m.events.alloc(c)
+		grown := m.events.run(c, gref)
+		ev = m.events.run(r.evClass, *ref) // alloc may have moved the chunk list
+		k := copy(grown, ev[*head:])
+		copy(grown[k:], ev[:*head])
+		m.events.release(r.evClass, *ref)
+		r.evClass, *ref, *head, ev = c, gref, 0, grown
+	}
+	ev[(*head+*n)&uint32(len(ev)-1)] = now
+	*n++
 }
 
 // Begin implements Guard.
@@ -146,30 +164,32 @@ func (m *Memory) Begin(ctx context.Context, k Key, ttl time.Duration) (func(), b
 	if ttl <= 0 {
 		return nil, false, invalid(op, fmt.Sprintf("ttl %v must be positive", ttl))
 	}
+	h, bh := m.hash(flightRec, k), m.bucketHash(k)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	m.expire(now)
-	rk := recKey{flightRec, k}
-	if m.records.get(rk) != nil {
+	b := m.warm(k, h, bh)
+	if m.find(flightRec, k, h) != 0 {
 		return nil, false, nil
 	}
-	r, err := m.insert(op, rk, ttl, now)
+	i, err := m.insert(op, flightRec, k, h, b, bh, ttl, now)
 	if err != nil {
 		return nil, false, err
 	}
 	m.seq++
-	r.seq = m.seq
-	seq := r.seq
-	return func() { m.release(rk, seq) }, true, nil
+	seq := m.seq
+	m.recs[i].setSeq(seq)
+	return func() { m.release(i, seq) }, true, nil
 }
 
-// release ends the mark rk made with seq, if it still stands.
-func (m *Memory) release(rk recKey, seq uint64) {
+// release ends the mark that record i holds with seq, if it still stands:
+// seq is unique to one mark, and a dropped record holds none.
+func (m *Memory) release(i uint32, seq uint64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if r := m.records.get(rk); r != nil && r.seq == seq {
-		m.drop(r)
+	if r := &m.recs[i]; r.typ == flightRec && r.seq() == seq {
+		m.drop(i)
 	}
 }
 
@@ -182,15 +202,16 @@ func (m *Memory) MarkUsed(ctx context.Context, k Key, ttl time.Duration) (bool, 
 	if ttl <= 0 {
 		return false, invalid(op, fmt.Sprintf("ttl %v must be positive", ttl))
 	}
+	h, bh := m.hash(usedRec, k), m.bucketHash(k)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
 	m.expire(now)
-	rk := recKey{usedRec, k}
-	if m.records.get(rk) != nil {
+	b := m.warm(k, h, bh)
+	if m.find(usedRec, k, h) != 0 {
 		return false, nil
 	}
-	if _, err := m.insert(op, rk, ttl, now); err != nil {
+	if _, err := m.insert(op, usedRec, k, h, b, bh, ttl, now); err != nil {
 		return false, err
 	}
 	return true, nil
@@ -202,11 +223,11 @@ func (m *Memory) Used(ctx context.Context, k Key) (bool, error) {
 	if err := check(ctx, op, k); err != nil {
 		return false, err
 	}
+	h := m.hash(usedRec, k)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
-	m.expire(now)
-	return m.records.get(recKey{usedRec, k}) != nil, nil
+	m.expire(m.now())
+	return m.find(usedRec, k, h) != 0, nil
 }
 
 // Len reports the number of live records.
@@ -214,77 +235,196 @@ func (m *Memory) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.expire(m.now())
-	return m.records.n
+	return m.live
 }
 
 func (m *Memory) now() int64 { return int64(time.Since(m.base)) }
 
+// hash hashes typ and k unambiguously: the kind holds no 0xff byte and the
+// user's length is written out.
+func (m *Memory) hash(typ recType, k Key) uint64 {
+	var h maphash.Hash
+	h.SetSeed(m.seed)
+	_ = h.WriteByte(byte(typ))
+	_, _ = h.WriteString(k.Kind)
+	_ = h.WriteByte(0xff)
+	n := len(k.User)
+	_ = h.WriteByte(byte(n))
+	_ = h.WriteByte(byte(n >> 8))
+	_, _ = h.WriteString(k.User)
+	_, _ = h.WriteString(k.ID)
+	return h.Sum64()
+}
+
+// bucketHash hashes k's kind and user, unambiguously as above.
+func (m *Memory) bucketHash(k Key) uint64 {
+	var h maphash.Hash
+	h.SetSeed(m.seed)
+	_, _ = h.WriteString(k.Kind)
+	_ = h.WriteByte(0xff)
+	_, _ = h.WriteString(k.User)
+	return h.Sum64()
+}
+
+// find returns the index of the record of typ and k, whose hash is h, or 0.
+// A match is checked on the whole key, byte for byte.
+func (m *Memory) find(typ recType, k Key, h uint64) uint32 {
+	return m.records.find(uint32(h>>32), func(i uint32) bool {
+		r := &m.recs[i]
+		return r.hash == h && r.typ == typ &&
+			int(r.kindLen) == len(k.Kind) && int(r.userLen) == len(k.User) && int(r.idLen) == len(k.ID) &&
+			keyIs(m.keys.run(r.keyClass, r.keyRef), len(k.Kind), len(k.User), k)
+	})
+}
+
+// findBucket returns the index of the bucket of k's kind and user, whose
+// hash is h, or 0.
+func (m *Memory) findBucket(k Key, h uint64) uint32 {
+	return m.bucketIdx.find(uint32(h>>32), func(i uint32) bool {
+		b := &m.buckets[i]
+		return b.hash == h && int(b.kindLen) == len(k.Kind) && int(b.userLen) == len(k.User) &&
+			keyIs(m.keys.run(b.keyClass, b.keyRef), len(k.Kind), len(k.User), Key{Kind: k.Kind, User: k.User})
+	})
+}
+
 // expire drops every record that expired at now, oldest first.
 func (m *Memory) expire(now int64) {
-	for r := m.exp.next(now); r != nil; r = m.exp.next(now) {
-		m.drop(r)
+	for i := m.exp.next(now); i != 0; i = m.exp.next(now) {
+		m.drop(i)
 	}
 }
 
-// insert adds the record rk, expiring ttl after now, making room under the
-// caps by evicting replay records, or refusing with ErrFull.
-func (m *Memory) insert(op string, rk recKey, ttl time.Duration, now int64) (*record, error) {
-	bk := bucketKey{rk.key.Kind, rk.key.User}
-	if b := m.buckets[bk]; b != nil && b.n >= m.maxFor(bk.kind) {
-		if b.used.head == nil {
-			return nil, &codedError{
-				msg:  fmt.Sprintf("guard: memory: %s: full: the user holds %d records of kind %q", op, b.n, bk.kind),
+// warm returns the bucket of k's kind and user (bh is their hash), or 0.
+// On the way it starts reading the table slot of k's hash h and, when the
+// bucket is full, the replay record an insert would evict: with a million
+// records neither is likely in the cache, and the two loads then overlap
+// each other and the bucket lookup instead of following one another.
+func (m *Memory) warm(k Key, h, bh uint64) uint32 {
+	m.warmed += int64(m.records.home(uint32(h >> 32)).idx)
+	b := m.findBucket(k, bh)
+	if b != 0 {
+		if bk := &m.buckets[b]; bk.used.head != 0 && int(bk.n) >= m.maxFor(k.Kind) {
+			m.warmed += m.recs[bk.used.head].exp
+		}
+	}
+	return b
+}
+
+// insert adds the record of typ and k, whose hash is h, in bucket b (0:
+// none yet) of hash bh, expiring ttl after now, making room under the caps by evicting replay records, or refusing
+// with ErrFull. It returns the record's index.
+func (m *Memory) insert(op string, typ recType, k Key, h uint64, b uint32, bh uint64, ttl time.Duration, now int64) (uint32, error) {
+	// Decide before changing anything: refuse, or evict the user's oldest
+	// replay record of the kind, or the oldest of all.
+	var evict uint32
+	switch {
+	case b != 0 && int(m.buckets[b].n) >= m.maxFor(k.Kind):
+		if evict = m.buckets[b].used.head; evict == 0 {
+			return 0, &codedError{
+				msg:  fmt.Sprintf("guard: memory: %s: full: the user holds %d records of kind %q", op, m.buckets[b].n, k.Kind),
 				code: ErrFull,
 			}
 		}
-		m.drop(b.used.head)
-	}
-	if m.records.n >= m.cfg.maxRecords {
-		if m.used.head == nil {
-			return nil, &codedError{
-				msg:  fmt.Sprintf("guard: memory: %s: full: %d records, none of them evictable", op, m.records.n),
+	case m.live >= m.cfg.maxRecords:
+		if evict = m.used.head; evict == 0 {
+			return 0, &codedError{
+				msg:  fmt.Sprintf("guard: memory: %s: full: %d records, none of them evictable", op, m.live),
 				code: ErrFull,
 			}
 		}
-		m.drop(m.used.head)
 	}
-	b := m.buckets[bk]
-	if b == nil {
-		b = &bucket{used: list{which: linkBucket}}
-		m.buckets[bk] = b
+	// Take the record and its key run before the eviction frees others:
+	// the runs freed last (a released marker's, say) are likely still in
+	// the cache, the evicted record's key run is not.
+	i := m.newRecord()
+	keyClass := m.keys.class(len(k.Kind) + len(k.User) + len(k.ID))
+	keyRef := m.keys.alloc(keyClass)
+	if evict != 0 {
+		m.drop(evict)
+		if b != 0 && m.buckets[b].n == 0 { // dropped with its last record
+			b = 0
+		}
 	}
-	r := m.spare
-	if r != nil {
-		m.spare = nil
+	if b == 0 {
+		b = m.newBucket(k, bh)
+	}
+	r := &m.recs[i]
+	r.hash, r.typ, r.exp, r.bucket = h, typ, deadline(now, ttl), b
+	r.kindLen, r.userLen, r.idLen = uint8(len(k.Kind)), uint16(len(k.User)), uint16(len(k.ID))
+	r.keyClass, r.keyRef = keyClass, keyRef
+	kb := m.keys.run(keyClass, keyRef)
+	n := copy(kb, k.Kind)
+	n += copy(kb[n:], k.User)
+	copy(kb[n:], k.ID)
+	m.buckets[b].n++
+	m.records.insert(uint32(h>>32), i)
+	m.exp.add(m.recs, i, ttl)
+	if typ == usedRec {
+		m.buckets[b].used.pushBack(m.recs, linkBucket, i)
+		m.used.pushBack(m.recs, linkAll, i)
+	}
+	m.live++
+	return i, nil
+}
+
+// newRecord returns the index of a zeroed record, reusing a dropped one.
+func (m *Memory) newRecord() uint32 {
+	if n := len(m.freeRecs); n > 0 {
+		i := m.freeRecs[n-1]
+		m.freeRecs = m.freeRecs[:n-1]
+		return i
+	}
+	m.recs = append(m.recs, record{})
+	return uint32(len(m.recs) - 1)
+}
+
+// newBucket adds the empty bucket of k's kind and user, whose hash is h.
+func (m *Memory) newBucket(k Key, h uint64) uint32 {
+	var b uint32
+	if n := len(m.freeBkts); n > 0 {
+		b = m.freeBkts[n-1]
+		m.freeBkts = m.freeBkts[:n-1]
 	} else {
-		r = new(record)
+		m.buckets = append(m.buckets, bucket{})
+		b = uint32(len(m.buckets) - 1)
 	}
-	r.key, r.exp, r.b = rk, deadline(now, ttl), b
-	b.n++
-	m.records.put(r)
-	m.exp.add(r, ttl)
-	if rk.typ == usedRec {
-		b.used.pushBack(r)
-		m.used.pushBack(r)
-	}
-	return r, nil
+	bk := &m.buckets[b]
+	bk.hash, bk.kindLen, bk.userLen = h, uint8(len(k.Kind)), uint16(len(k.User))
+	bk.keyClass = m.keys.class(len(k.Kind) + len(k.User))
+	bk.keyRef = m.keys.alloc(bk.keyClass)
+	kb := m.keys.run(bk.keyClass, bk.keyRef)
+	n := copy(kb, k.Kind)
+	copy(kb[n:], k.User)
+	m.bucketIdx.insert(uint32(h>>32), b)
+	return b
 }
 
-// drop removes r from every index and keeps it for reuse.
-func (m *Memory) drop(r *record) {
-	m.records.del(r)
-	m.exp.remove(r)
-	b := r.b
-	if r.key.typ == usedRec {
-		b.used.remove(r)
-		m.used.remove(r)
+// drop removes record i from every index and frees it for reuse, with its
+// bucket when it was the bucket's last record.
+func (m *Memory) drop(i uint32) {
+	r := &m.recs[i]
+	m.records.remove(uint32(r.hash>>32), i)
+	m.exp.remove(m.recs, i)
+	bi := r.bucket
+	b := &m.buckets[bi]
+	if r.typ == usedRec {
+		b.used.remove(m.recs, linkBucket, i)
+		m.used.remove(m.recs, linkAll, i)
 	}
+	if r.typ == rateRec {
+		m.events.release(r.evClass, *r.evRef())
+	}
+	m.keys.release(r.keyClass, r.keyRef)
+	*r = record{}
+	m.freeRecs = append(m.freeRecs, i)
+	m.live--
 	b.n--
 	if b.n == 0 {
-		delete(m.buckets, bucketKey{r.key.key.Kind, r.key.key.User})
+		m.bucketIdx.remove(uint32(b.hash>>32), bi)
+		m.keys.release(b.keyClass, b.keyRef)
+		*b = bucket{}
+		m.freeBkts = append(m.freeBkts, bi)
 	}
-	*r = record{}
-	m.spare = r
 }
 
 func (m *Memory) maxFor(kind string) int {

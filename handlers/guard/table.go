@@ -1,90 +1,71 @@
 package guard
 
-import "hash/maphash"
-
-// table indexes the records by key: open addressing with linear probing
-// and backward-shift deletion. It leaves no tombstones, so the constant
-// churn of a full guard (a record evicted for each one made) never forces
-// a rehash; a Go map under that churn kept rehashing its tables.
+// table indexes records (or buckets) by the high 32 bits of their key's
+// hash: open addressing with linear probing and backward-shift deletion.
+// A slot is 8 bytes, the hash and the index, so a probe reads one array
+// and looks at an entry only when its hash matches. It leaves no
+// tombstones, so the constant churn of a full guard (a record evicted for
+// each one made) never forces a rehash.
 type table struct {
-	seed  maphash.Seed
 	slots []slot // length a power of two, at most 3/4 full
 	n     int
 }
 
-// slot keeps the hash beside the record, so a probe reads one array and
-// dereferences only the record it matches.
 type slot struct {
-	hash uint64
-	r    *record
+	h   uint32
+	idx uint32 // 0: empty
 }
 
 const minTableSize = 64
 
-func newTable() table {
-	return table{seed: maphash.MakeSeed(), slots: make([]slot, minTableSize)}
-}
+func newTable() table { return table{slots: make([]slot, minTableSize)} }
 
-// hash hashes k unambiguously: the kind holds no 0xff byte and the user's
-// length is written out.
-func (t *table) hash(k recKey) uint64 {
-	var h maphash.Hash
-	h.SetSeed(t.seed)
-	_ = h.WriteByte(byte(k.typ))
-	_, _ = h.WriteString(k.key.Kind)
-	_ = h.WriteByte(0xff)
-	n := len(k.key.User)
-	_ = h.WriteByte(byte(n))
-	_ = h.WriteByte(byte(n >> 8))
-	_, _ = h.WriteString(k.key.User)
-	_, _ = h.WriteString(k.key.ID)
-	return h.Sum64()
-}
-
-func (t *table) get(k recKey) *record {
-	h := t.hash(k)
-	mask := uint64(len(t.slots) - 1)
+// find returns the index of the entry with hash h that eq accepts, or 0.
+func (t *table) find(h uint32, eq func(idx uint32) bool) uint32 {
+	mask := uint32(len(t.slots) - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := t.slots[i]
-		if s.r == nil {
-			return nil
+		if s.idx == 0 {
+			return 0
 		}
-		if s.hash == h && s.r.key == k {
-			return s.r
+		if s.h == h && eq(s.idx) {
+			return s.idx
 		}
 	}
 }
 
-// put adds r, whose key is absent, setting r.hash.
-func (t *table) put(r *record) {
+// home returns the first slot a probe for hash h reads.
+func (t *table) home(h uint32) slot { return t.slots[h&uint32(len(t.slots)-1)] }
+
+// insert adds idx, which the table does not hold, under hash h.
+func (t *table) insert(h, idx uint32) {
 	if (t.n+1)*4 > len(t.slots)*3 {
 		t.resize(len(t.slots) * 2)
 	}
-	r.hash = t.hash(r.key)
-	t.place(r)
+	t.place(slot{h, idx})
 	t.n++
 }
 
-func (t *table) place(r *record) {
-	mask := uint64(len(t.slots) - 1)
-	i := r.hash & mask
-	for t.slots[i].r != nil {
+func (t *table) place(s slot) {
+	mask := uint32(len(t.slots) - 1)
+	i := s.h & mask
+	for t.slots[i].idx != 0 {
 		i = (i + 1) & mask
 	}
-	t.slots[i] = slot{r.hash, r}
+	t.slots[i] = s
 }
 
-// del removes r, which the table holds.
-func (t *table) del(r *record) {
-	mask := uint64(len(t.slots) - 1)
-	i := r.hash & mask
-	for t.slots[i].r != r {
+// remove takes out idx, which the table holds under hash h.
+func (t *table) remove(h, idx uint32) {
+	mask := uint32(len(t.slots) - 1)
+	i := h & mask
+	for t.slots[i].idx != idx {
 		i = (i + 1) & mask
 	}
-	// Shift back the records after the hole that may move into it.
-	for j := (i + 1) & mask; t.slots[j].r != nil; j = (j + 1) & mask {
-		home := t.slots[j].hash & mask
-		// The record at j stays when its home lies cyclically in (i, j].
+	// Shift back the entries after the hole that may move into it.
+	for j := (i + 1) & mask; t.slots[j].idx != 0; j = (j + 1) & mask {
+		home := t.slots[j].h & mask
+		// The entry at j stays when its home lies cyclically in (i, j].
 		if (i < j && i < home && home <= j) || (j < i && (i < home || home <= j)) {
 			continue
 		}
@@ -102,8 +83,8 @@ func (t *table) resize(size int) {
 	old := t.slots
 	t.slots = make([]slot, size)
 	for _, s := range old {
-		if s.r != nil {
-			t.place(s.r)
+		if s.idx != 0 {
+			t.place(s)
 		}
 	}
 }
