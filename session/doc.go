@@ -8,7 +8,8 @@
 // every cookie the Manager writes carries the secure defaults: HttpOnly,
 // Secure, SameSite=Lax, Path "/" and a Max-Age of [DefaultMaxAge].
 //
-// A [Session] holds the state described by the design (DESIGN.md §3):
+// A [Session] holds the login state (the key names follow UNLOQ's integration
+// guide, "was_2fa" among them):
 //
 //   - "uid", "email": the user who passed the password step;
 //   - "pw_at": when the password step passed (unix seconds);
