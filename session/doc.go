@@ -8,8 +8,7 @@
 // every cookie the Manager writes carries the secure defaults: HttpOnly,
 // Secure, SameSite=Lax, Path "/" and a Max-Age of [DefaultMaxAge].
 //
-// A [Session] holds the login state (the key names follow UNLOQ's integration
-// guide, "was_2fa" among them):
+// A [Session] holds:
 //
 //   - "uid", "email": the user who passed the password step;
 //   - "pw_at": when the password step passed (unix seconds);
