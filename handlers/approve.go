@@ -29,14 +29,9 @@ type approval struct {
 // changes no state except the Guard's replay record of the token.
 func (h *Handlers) approve(ctx context.Context, a approval) error {
 	h.emit(ctx, EventChallenged, a.flow, a.userID, a.ip, nil)
-	res, err := h.client.Authenticate(ctx, unloq.AuthenticateRequest{
-		Email:  a.email,
-		Method: unloq.MethodUNLOQ,
-		IP:     a.ip,
-		OTP:    a.otp,
-	})
+	res, err := h.push(ctx, a) // an action for enable/disable where possible (actions.go)
 	if err != nil {
-		return vendorError(a.op+": authenticate", err, a.otp != "")
+		return err
 	}
 	if res == nil || res.Token == "" || len(res.Token) > maxTokenLen {
 		return wrap(a.op+": authenticate", ErrUnavailable, errors.New("the reply carries no usable token"))
@@ -64,7 +59,7 @@ func (h *Handlers) exchange(ctx context.Context, a approval, token string) error
 	if !first {
 		return wrap(a.op, ErrReplayed, nil)
 	}
-	return nil
+	return h.bindUnloqID(ctx, a, td) // unloq_id, when the store keeps it (unloqid.go)
 }
 
 // reserve takes the in-flight marker inFlightKey and one push from the

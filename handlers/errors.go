@@ -199,6 +199,8 @@ func describe(err error) failure {
 		return failure{http.StatusInternalServerError, "invalid_second_factor", "Your account's sign-in settings could not be read, so this step cannot continue. Nothing was changed. Please contact the site's support.", false}
 	case errors.Is(err, ErrStore):
 		return failure{http.StatusServiceUnavailable, "store_unavailable", "Your account could not be loaded right now. Nothing was changed. Please try again shortly.", false}
+	case errors.Is(err, ErrAddress):
+		return failure{http.StatusConflict, "no_unloq_address", "This account cannot use UNLOQ: it has no address UNLOQ accepts. Nothing was changed. Please contact the site's support.", false}
 	case errors.Is(err, ErrNoEmail):
 		return failure{http.StatusConflict, "no_email", "Your account has no e-mail address, so UNLOQ cannot reach you.", false}
 	case errors.Is(err, ErrGuard):

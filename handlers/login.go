@@ -25,7 +25,8 @@ const MaxNextLen = 512
 // is retired in the Guard, like at Logout: a push for it still waiting on
 // the phone cannot complete it any more.
 //
-// On error (ErrStore, ErrNoEmail, ErrSession, ErrGuard) nothing was written to w and
+// The session keeps the user's UNLOQ address (see WithUNLOQAddress) as
+// its e-mail. On error (ErrStore, ErrNoEmail, ErrAddress, ErrSession, ErrGuard) nothing was written to w and
 // the session was not saved: the app renders its own error page.
 func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, userID, next string) error {
 	const op = "password verified"
@@ -42,8 +43,8 @@ func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, user
 		return err
 	}
 	need := hasUNLOQ(user)
-	if need && user.Email == "" {
-		err := wrap(op, ErrNoEmail, nil)
+	email, err := h.loginAddress(op, user, need) // the UNLOQ address (address.go)
+	if err != nil {
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}
@@ -57,7 +58,7 @@ func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, user
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}
-	if err := sess.BeginLogin(userID, user.Email, need); err != nil {
+	if err := sess.BeginLogin(userID, email, need); err != nil {
 		err = wrap(op, ErrSession, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err

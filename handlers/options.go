@@ -95,6 +95,7 @@ type config struct {
 	appName         string
 	now             func() time.Time
 	clientIP        func(*http.Request) string
+	acct            accountConfig // UNLOQ address and action codes (account options)
 }
 
 func defaultConfig() config {

@@ -11,8 +11,9 @@ import (
 )
 
 // settingsUser returns the verified session of r and its user from the
-// store: ErrNotVerified for any other session, ErrStore when the store
-// fails, ErrNoEmail when the user has no address.
+// store, with user.Email set to the user's UNLOQ address: ErrNotVerified
+// for any other session, ErrStore when the store fails, ErrNoEmail or
+// ErrAddress when the user has no address UNLOQ accepts.
 func (h *Handlers) settingsUser(ctx context.Context, r *http.Request, op string) (*session.Session, store.User, error) {
 	sess := h.load(r)
 	if sess.State() != session.StateVerified || sess.UserID() == "" {
@@ -22,8 +23,10 @@ func (h *Handlers) settingsUser(ctx context.Context, r *http.Request, op string)
 	if err != nil {
 		return sess, store.User{}, err
 	}
-	if user.Email == "" {
-		return sess, user, wrap(op, ErrNoEmail, nil)
+	// From here on user.Email is the user's UNLOQ address (address.go):
+	// ErrNoEmail or ErrAddress when there is none UNLOQ accepts.
+	if user.Email, err = h.address(op, user); err != nil {
+		return sess, user, err
 	}
 	return sess, user, nil
 }

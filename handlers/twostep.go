@@ -240,10 +240,7 @@ func (h *Handlers) checkAccount(ctx context.Context, op string, sess *session.Se
 	if err != nil {
 		return err
 	}
-	if !sameEmail(user.Email, sess.Email()) {
-		return wrap(op, ErrWrongUser, nil)
-	}
-	return nil
+	return h.sameAccount(op, user, sess.Email()) // by UNLOQ address (address.go)
 }
 
 // checkNotDone refuses, with ErrReplayed, a pending login that already

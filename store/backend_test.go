@@ -115,6 +115,7 @@ func placeholders(d store.Dialect, n int) []any {
 // schema names a users table and its columns.
 type schema struct {
 	table, id, email, sf string
+	unloq                string // "" = no UNLOQ id column
 }
 
 // defaultSchema uses the store's default column names and a unique table.
@@ -124,10 +125,14 @@ func defaultSchema(t testing.TB) schema {
 
 // options returns the NewSQL options for s.
 func (s schema) options(d store.Dialect) []store.SQLOption {
-	return []store.SQLOption{
+	opts := []store.SQLOption{
 		store.WithDialect(d), store.WithTable(s.table), store.WithIDColumn(s.id),
 		store.WithEmailColumn(s.email), store.WithSecondFactorColumn(s.sf),
 	}
+	if s.unloq != "" {
+		opts = append(opts, store.WithUnloqIDColumn(s.unloq))
+	}
+	return opts
 }
 
 // createTable creates s.table with the given column definitions (a format
@@ -172,7 +177,11 @@ type seededSQL struct {
 // newSQLStore creates a fresh table and a store over it.
 func newSQLStore(t testing.TB, b backend, db *sql.DB, s schema) *seededSQL {
 	t.Helper()
-	createTable(t, db, s, textColumns)
+	cols := textColumns
+	if s.unloq != "" {
+		cols += ", " + q(s.unloq) + " TEXT"
+	}
+	createTable(t, db, s, cols)
 	st, err := store.NewSQL(db, s.options(b.dialect)...)
 	require.NoError(t, err)
 	return &seededSQL{SQL: st, db: db, dialect: b.dialect, schema: s}
@@ -184,4 +193,11 @@ func seedSQL(t *testing.T, s store.UserStore, u store.User) {
 	ss, ok := s.(*seededSQL)
 	require.True(t, ok, "store is %T, not *seededSQL", s)
 	insertRaw(t, ss.db, ss.dialect, ss.schema, u.ID, nullable(u.Email), nullable(u.SecondFactor))
+	if u.UnloqID != "" {
+		require.NotEmpty(t, ss.schema.unloq, "seeding an UNLOQ id into a table without the column")
+		ps := placeholders(ss.dialect, 2)
+		stmt := fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s", q(ss.schema.table), q(ss.schema.unloq), ps[0], q(ss.schema.id), ps[1])
+		_, err := ss.db.Exec(stmt, u.UnloqID, u.ID)
+		require.NoError(t, err, stmt)
+	}
 }

@@ -14,6 +14,12 @@
 //     default) or DialectPostgres ("$1"). AddSecondFactorColumn adds the
 //     column to an existing table, idempotently.
 //
+// An optional capability, UnloqIDStore, remembers each user's UNLOQ id so
+// that the handlers can tie approvals to the UNLOQ account the user paired.
+// Memory has it; SQL has it with WithUnloqIDColumn (AddUnloqIDColumn adds
+// the column the same way), and without that option keeps working on a
+// table that lacks the column.
+//
 // Every implementation fails closed: a missing user is ErrUserNotFound, and
 // nothing else is; a system error (a driver error, a canceled context) is
 // wrapped with the "store: " prefix and is never reported as not-found; a

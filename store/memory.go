@@ -15,7 +15,10 @@ type Memory struct {
 	users map[string]User
 }
 
-var _ UserStore = (*Memory)(nil)
+var (
+	_ UserStore    = (*Memory)(nil)
+	_ UnloqIDStore = (*Memory)(nil)
+)
 
 // NewMemory returns an empty Memory store.
 func NewMemory() *Memory {
@@ -23,7 +26,8 @@ func NewMemory() *Memory {
 }
 
 // Put adds u, or replaces the user with the same id. The id must not be
-// empty and the second factor must be "" or SecondFactorUNLOQ.
+// empty, the second factor must be "" or SecondFactorUNLOQ and the UNLOQ
+// id must pass ValidateUnloqID.
 func (m *Memory) Put(ctx context.Context, u User) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: memory: put: %w", err)
@@ -33,6 +37,9 @@ func (m *Memory) Put(ctx context.Context, u User) error {
 	}
 	if !validSecondFactor(u.SecondFactor) {
 		return &InvalidSecondFactorError{Op: "memory: put", Value: u.SecondFactor}
+	}
+	if !validUnloqID(u.UnloqID) {
+		return &InvalidUnloqIDError{Op: "memory: put", Value: u.UnloqID}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -72,6 +79,25 @@ func (m *Memory) SetSecondFactor(ctx context.Context, id, value string) error {
 		return ErrUserNotFound
 	}
 	u.SecondFactor = value
+	m.users[id] = u
+	return nil
+}
+
+// SetUnloqID implements UnloqIDStore.
+func (m *Memory) SetUnloqID(ctx context.Context, id, unloqID string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: memory: set unloq id: %w", err)
+	}
+	if !validUnloqID(unloqID) {
+		return &InvalidUnloqIDError{Op: "memory: set unloq id", Value: unloqID}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	u, ok := m.users[id]
+	if !ok {
+		return ErrUserNotFound
+	}
+	u.UnloqID = unloqID
 	m.users[id] = u
 	return nil
 }

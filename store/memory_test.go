@@ -18,6 +18,7 @@ func TestMemoryConformance(t *testing.T) {
 			t.Helper()
 			require.NoError(t, s.(*store.Memory).Put(t.Context(), u))
 		},
+		UnloqID: true,
 	})
 }
 

@@ -15,7 +15,27 @@ func (s *SQL) AddSecondFactorColumn(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("store: sql: add second factor column: %w", err)
 	}
-	exists, err := s.columnExists(ctx)
+	return s.addColumn(ctx, "add second factor column", s.cfg.sfCol)
+}
+
+// AddUnloqIDColumn adds the UNLOQ id column set with WithUnloqIDColumn, as
+// TEXT NULL, to the configured table unless it already has it, exactly
+// like AddSecondFactorColumn; running it again is a no-op. Without
+// WithUnloqIDColumn it is an error and changes nothing.
+func (s *SQL) AddUnloqIDColumn(ctx context.Context) error {
+	const op = "add unloq id column"
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: sql: %s: %w", op, err)
+	}
+	if s.cfg.unloqCol == "" {
+		return fmt.Errorf("store: sql: %s: no column configured (use WithUnloqIDColumn)", op)
+	}
+	return s.addColumn(ctx, op, s.cfg.unloqCol)
+}
+
+// addColumn adds column (TEXT NULL) to the table unless it exists.
+func (s *SQL) addColumn(ctx context.Context, op, column string) error {
+	exists, err := s.columnExists(ctx, op, column)
 	if err != nil {
 		return err
 	}
@@ -23,22 +43,22 @@ func (s *SQL) AddSecondFactorColumn(ctx context.Context) error {
 		return nil
 	}
 	stmt := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s TEXT NULL",
-		quoteIdentifier(s.cfg.table), quoteIdentifier(s.cfg.sfCol))
+		quoteIdentifier(s.cfg.table), quoteIdentifier(column))
 	if _, alterErr := s.db.ExecContext(ctx, stmt); alterErr != nil {
-		if again, err := s.columnExists(ctx); err == nil && again {
+		if again, err := s.columnExists(ctx, op, column); err == nil && again {
 			return nil
 		}
-		return fmt.Errorf("store: sql: add second factor column: %w", alterErr)
+		return fmt.Errorf("store: sql: %s: %w", op, alterErr)
 	}
 	return nil
 }
 
-// columnExists reports whether the table has the second factor column.
-func (s *SQL) columnExists(ctx context.Context) (bool, error) {
-	q, args := s.cfg.dialect.columnExistsQuery(s.cfg.table, s.cfg.sfCol)
+// columnExists reports whether the table has column.
+func (s *SQL) columnExists(ctx context.Context, op, column string) (bool, error) {
+	q, args := s.cfg.dialect.columnExistsQuery(s.cfg.table, column)
 	var n int
 	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-		return false, fmt.Errorf("store: sql: add second factor column: look up column: %w", err)
+		return false, fmt.Errorf("store: sql: %s: look up column: %w", op, err)
 	}
 	return n > 0, nil
 }

@@ -111,3 +111,79 @@ func TestAddSecondFactorColumnSQLiteIgnoresCase(t *testing.T) {
 	require.NoError(t, s.AddSecondFactorColumn(t.Context()))
 	assert.Equal(t, []string{"id", "email", "Second_Factor"}, columns(t, db, sc.table))
 }
+
+func TestAddUnloqIDColumn(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		ctx := t.Context()
+		for _, name := range []string{store.DefaultUnloqIDColumn, "Unloq_Ref"} {
+			t.Run(name, func(t *testing.T) {
+				sc := defaultSchema(t)
+				createTable(t, db, sc, textColumns)
+				insertRaw(t, db, b.dialect, sc, "u1", "u1@example.com", store.SecondFactorUNLOQ)
+
+				// The table lacks the column: a store that does not ask for
+				// it keeps working and keeps no ids.
+				plain, err := store.NewSQL(db, sc.options(b.dialect)...)
+				require.NoError(t, err)
+				assert.ErrorIs(t, plain.SetUnloqID(ctx, "u1", "42"), store.ErrUnloqIDUnsupported)
+				err = plain.AddUnloqIDColumn(ctx)
+				require.Error(t, err, "no column configured")
+				assert.Contains(t, err.Error(), "store: sql: add unloq id column: no column configured")
+
+				sc.unloq = name
+				s, err := store.NewSQL(db, sc.options(b.dialect)...)
+				require.NoError(t, err)
+				_, err = s.User(ctx, "u1")
+				require.Error(t, err, "the column is configured but missing: fail closed")
+				assert.NotErrorIs(t, err, store.ErrUserNotFound)
+
+				require.NoError(t, s.AddUnloqIDColumn(ctx), "first run")
+				require.NoError(t, s.AddUnloqIDColumn(ctx), "second run is a no-op")
+				assert.Equal(t, []string{"id", "email", "second_factor", name}, columns(t, db, sc.table))
+
+				u, err := s.User(ctx, "u1")
+				require.NoError(t, err)
+				assert.Equal(t, store.User{ID: "u1", Email: "u1@example.com", SecondFactor: store.SecondFactorUNLOQ}, u)
+				require.NoError(t, s.SetUnloqID(ctx, "u1", "0042"))
+				require.NoError(t, s.AddUnloqIDColumn(ctx), "third run keeps the data")
+				u, err = s.User(ctx, "u1")
+				require.NoError(t, err)
+				assert.Equal(t, store.User{ID: "u1", Email: "u1@example.com", SecondFactor: store.SecondFactorUNLOQ, UnloqID: "0042"}, u)
+
+				// The store without the option still reads no id.
+				u, err = plain.User(ctx, "u1")
+				require.NoError(t, err)
+				assert.Empty(t, u.UnloqID)
+			})
+		}
+
+		t.Run("canceled context", func(t *testing.T) {
+			sc := defaultSchema(t)
+			createTable(t, db, sc, textColumns)
+			sc.unloq = store.DefaultUnloqIDColumn
+			s, err := store.NewSQL(db, sc.options(b.dialect)...)
+			require.NoError(t, err)
+			canceled, cancel := context.WithCancel(ctx)
+			cancel()
+			assert.ErrorIs(t, s.AddUnloqIDColumn(canceled), context.Canceled)
+			assert.Equal(t, []string{"id", "email", "second_factor"}, columns(t, db, sc.table), "nothing added")
+		})
+	})
+}
+
+func TestSQLRefusesInvalidStoredUnloqID(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+		sc := defaultSchema(t)
+		sc.unloq = store.DefaultUnloqIDColumn
+		st := newSQLStore(t, b, db, sc)
+		for i, bad := range []string{" 42", "42\n", "４２"} {
+			id := fmt.Sprintf("raw-%d", i)
+			insertRaw(t, db, b.dialect, sc, id, "raw@example.com", store.SecondFactorUNLOQ)
+			ps := placeholders(b.dialect, 2)
+			_, err := db.Exec(fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s", q(sc.table), q(sc.unloq), ps[0], q(sc.id), ps[1]), bad, id)
+			require.NoError(t, err)
+			_, err = st.User(t.Context(), id)
+			assert.ErrorIs(t, err, store.ErrInvalidUnloqID, "stored %q", bad)
+		}
+	})
+}

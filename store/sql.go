@@ -27,11 +27,15 @@ import (
 type SQL struct {
 	db      *sql.DB
 	cfg     sqlConfig
-	qUser   string // SELECT id, email, second_factor … WHERE id matches exactly
+	qUser   string // SELECT id, email, second_factor[, unloq_id] … WHERE id matches exactly
 	qUpdate string // UPDATE … SET second_factor = … WHERE id matches exactly
+	qUnloq  string // UPDATE … SET unloq_id = … WHERE id matches exactly ("" without the column)
 }
 
-var _ UserStore = (*SQL)(nil)
+var (
+	_ UserStore    = (*SQL)(nil)
+	_ UnloqIDStore = (*SQL)(nil)
+)
 
 // NewSQL returns a store over db. Without options it reads the table
 // "users" with columns "id", "email" and "second_factor", using SQLite
@@ -62,6 +66,13 @@ func NewSQL(db *sql.DB, opts ...SQLOption) (*SQL, error) {
 		return nil, fmt.Errorf("store: sql: second factor column %q must differ from the id column %q and the email column %q",
 			cfg.sfCol, cfg.idCol, cfg.emailCol)
 	}
+	if cfg.unloqCol != "" {
+		for _, other := range []string{cfg.idCol, cfg.emailCol, cfg.sfCol} {
+			if strings.EqualFold(cfg.unloqCol, other) {
+				return nil, fmt.Errorf("store: sql: unloq id column %q must differ from the id, email and second factor columns", cfg.unloqCol)
+			}
+		}
+	}
 
 	// Column references in expressions are qualified with the table: SQLite
 	// reads an unqualified "name" that matches no column as a string literal
@@ -72,11 +83,19 @@ func NewSQL(db *sql.DB, opts ...SQLOption) (*SQL, error) {
 	col := func(name string) string { return table + "." + quoteIdentifier(name) }
 	id, email, sf := col(cfg.idCol), col(cfg.emailCol), col(cfg.sfCol)
 	s := &SQL{db: db, cfg: cfg}
-	s.qUser = fmt.Sprintf("SELECT %s, %s, %s FROM %s WHERE %s = %s AND %s",
-		id, email, sf, table, id, d.placeholder(1), d.exactText(id, 2))
+	unloqSel := "NULL"
+	if cfg.unloqCol != "" {
+		unloqSel = col(cfg.unloqCol)
+	}
+	s.qUser = fmt.Sprintf("SELECT %s, %s, %s, %s FROM %s WHERE %s = %s AND %s",
+		id, email, sf, unloqSel, table, id, d.placeholder(1), d.exactText(id, 2))
 	// The target of SET is a bare column name in both dialects.
 	s.qUpdate = fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s AND %s",
 		table, quoteIdentifier(cfg.sfCol), d.placeholder(1), id, d.placeholder(2), d.exactText(id, 3))
+	if cfg.unloqCol != "" {
+		s.qUnloq = fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s AND %s",
+			table, quoteIdentifier(cfg.unloqCol), d.placeholder(1), id, d.placeholder(2), d.exactText(id, 3))
+	}
 	return s, nil
 }
 
@@ -98,12 +117,12 @@ func (s *SQL) User(ctx context.Context, id string) (User, error) {
 		found int
 	)
 	for rows.Next() {
-		var gotID, email, sf sql.NullString
-		if err := rows.Scan(&gotID, &email, &sf); err != nil {
+		var gotID, email, sf, unloqID sql.NullString
+		if err := rows.Scan(&gotID, &email, &sf, &unloqID); err != nil {
 			return User{}, fmt.Errorf("store: sql: user: scan: %w", err)
 		}
 		found++
-		u = User{ID: gotID.String, Email: email.String, SecondFactor: sf.String}
+		u = User{ID: gotID.String, Email: email.String, SecondFactor: sf.String, UnloqID: unloqID.String}
 	}
 	if err := rows.Err(); err != nil {
 		return User{}, fmt.Errorf("store: sql: user: %w", err)
@@ -122,6 +141,8 @@ func (s *SQL) User(ctx context.Context, id string) (User, error) {
 		return User{}, ErrUserNotFound
 	case !validSecondFactor(u.SecondFactor):
 		return User{}, &InvalidSecondFactorError{Op: "sql: user: stored value", Value: u.SecondFactor}
+	case !validUnloqID(u.UnloqID):
+		return User{}, &InvalidUnloqIDError{Op: "sql: user: stored value", Value: u.UnloqID}
 	}
 	return u, nil
 }
@@ -136,6 +157,30 @@ func (s *SQL) SetSecondFactor(ctx context.Context, id, value string) error {
 	if !validSecondFactor(value) {
 		return &InvalidSecondFactorError{Op: "sql: set second factor", Value: value}
 	}
+	return s.update(ctx, "set second factor", s.qUpdate, value, id)
+}
+
+// SetUnloqID implements UnloqIDStore. "" writes NULL. Without
+// WithUnloqIDColumn it returns ErrUnloqIDUnsupported (after checking ctx
+// and the value). It reports ErrUserNotFound when no row matched, and
+// rolls back (with an error) when more than one did.
+func (s *SQL) SetUnloqID(ctx context.Context, id, unloqID string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: sql: set unloq id: %w", err)
+	}
+	if !validUnloqID(unloqID) {
+		return &InvalidUnloqIDError{Op: "sql: set unloq id", Value: unloqID}
+	}
+	if s.qUnloq == "" {
+		return ErrUnloqIDUnsupported
+	}
+	return s.update(ctx, "set unloq id", s.qUnloq, unloqID, id)
+}
+
+// update runs q (an UPDATE taking the value, then the id twice) in a short
+// transaction; "" writes NULL. It commits only when exactly one row
+// changed.
+func (s *SQL) update(ctx context.Context, op, q, value, id string) error {
 	var arg any // NULL clears
 	if value != "" {
 		arg = value
@@ -143,7 +188,7 @@ func (s *SQL) SetSecondFactor(ctx context.Context, id, value string) error {
 
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: sql: set second factor: begin: %w", err)
+		return fmt.Errorf("store: sql: %s: begin: %w", op, err)
 	}
 	committed := false
 	defer func() {
@@ -151,22 +196,22 @@ func (s *SQL) SetSecondFactor(ctx context.Context, id, value string) error {
 			_ = tx.Rollback() // the error that made us give up matters more
 		}
 	}()
-	res, err := tx.ExecContext(ctx, s.qUpdate, arg, id, id)
+	res, err := tx.ExecContext(ctx, q, arg, id, id)
 	if err != nil {
-		return fmt.Errorf("store: sql: set second factor: %w", err)
+		return fmt.Errorf("store: sql: %s: %w", op, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("store: sql: set second factor: rows affected: %w", err)
+		return fmt.Errorf("store: sql: %s: rows affected: %w", op, err)
 	}
 	switch {
 	case n == 0:
 		return ErrUserNotFound
 	case n > 1:
-		return fmt.Errorf("store: sql: set second factor: %d rows share one id; the id column must be unique (rolled back)", n)
+		return fmt.Errorf("store: sql: %s: %d rows share one id; the id column must be unique (rolled back)", op, n)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: sql: set second factor: commit: %w", err)
+		return fmt.Errorf("store: sql: %s: commit: %w", op, err)
 	}
 	committed = true
 	return nil

@@ -8,6 +8,9 @@ const (
 	DefaultIDColumn           = "id"
 	DefaultEmailColumn        = "email"
 	DefaultSecondFactorColumn = "second_factor"
+	// DefaultUnloqIDColumn is the usual name of the optional UNLOQ id
+	// column (see WithUnloqIDColumn).
+	DefaultUnloqIDColumn = "unloq_id"
 )
 
 // sqlConfig is the SQL store's configuration, fixed by NewSQL.
@@ -17,6 +20,7 @@ type sqlConfig struct {
 	idCol    string
 	emailCol string
 	sfCol    string
+	unloqCol string // "" = the store keeps no UNLOQ ids
 }
 
 // SQLOption configures NewSQL. Options validate their argument and return
@@ -55,6 +59,16 @@ func WithEmailColumn(name string) SQLOption {
 // "second_factor"). It must differ from the id and e-mail columns.
 func WithSecondFactorColumn(name string) SQLOption {
 	return identifierOption("second factor column", name, func(c *sqlConfig) *string { return &c.sfCol })
+}
+
+// WithUnloqIDColumn lets the store keep the users' UNLOQ ids (the
+// UnloqIDStore capability) in this column, usually DefaultUnloqIDColumn.
+// Without it the store keeps none: SetUnloqID returns
+// ErrUnloqIDUnsupported and User.UnloqID is always "", so a table without
+// the column keeps working. The column must differ from the id, e-mail and
+// second factor columns; AddUnloqIDColumn adds it to an existing table.
+func WithUnloqIDColumn(name string) SQLOption {
+	return identifierOption("unloq id column", name, func(c *sqlConfig) *string { return &c.unloqCol })
 }
 
 // identifierOption validates name and stores it in the field field returns.

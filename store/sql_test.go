@@ -47,6 +47,33 @@ func TestSQLConformanceCustomNames(t *testing.T) {
 	}
 }
 
+func TestSQLConformanceUnloqID(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			db := b.open(t)
+			for name, mk := range map[string]func(t *testing.T) schema{
+				"default names": func(t *testing.T) schema {
+					sc := defaultSchema(t)
+					sc.unloq = store.DefaultUnloqIDColumn
+					return sc
+				},
+				"custom names": func(t *testing.T) schema {
+					return schema{table: uniqueName(t, "App_Accounts_"), id: "user", email: "Mail_Address", sf: "select", unloq: "Unloq_Ref"}
+				},
+			} {
+				t.Run(name, func(t *testing.T) {
+					storetest.Run(t, storetest.Harness{
+						New:     func(t *testing.T) store.UserStore { return newSQLStore(t, b, db, mk(t)) },
+						Seed:    seedSQL,
+						RawSeed: true,
+						UnloqID: true,
+					})
+				})
+			}
+		})
+	}
+}
+
 func TestNewSQLRejectsBadConfiguration(t *testing.T) {
 	db, err := sql.Open("sqlite", "file:"+uniqueName(t, "cfg_")+"?mode=memory&cache=shared")
 	require.NoError(t, err)
@@ -82,6 +109,7 @@ func TestNewSQLRejectsBadConfiguration(t *testing.T) {
 		{"id column", store.WithIDColumn},
 		{"email column", store.WithEmailColumn},
 		{"second factor column", store.WithSecondFactorColumn},
+		{"unloq id column", store.WithUnloqIDColumn},
 	}
 	for _, o := range options {
 		for _, bad := range injections {
@@ -108,6 +136,12 @@ func TestNewSQLRejectsBadConfiguration(t *testing.T) {
 			`store: sql: second factor column "ID" must differ from the id column "id" and the email column "email"`},
 		{"second factor is the email", db, []store.SQLOption{store.WithEmailColumn("mail"), store.WithSecondFactorColumn("mail")},
 			`store: sql: second factor column "mail" must differ from the id column "id" and the email column "mail"`},
+		{"unloq id is the id", db, []store.SQLOption{store.WithUnloqIDColumn("Id")},
+			`store: sql: unloq id column "Id" must differ from the id, email and second factor columns`},
+		{"unloq id is the email", db, []store.SQLOption{store.WithUnloqIDColumn("email")},
+			`store: sql: unloq id column "email" must differ from the id, email and second factor columns`},
+		{"unloq id is the second factor", db, []store.SQLOption{store.WithUnloqIDColumn("SECOND_FACTOR")},
+			`store: sql: unloq id column "SECOND_FACTOR" must differ from the id, email and second factor columns`},
 	}
 	for _, tc := range others {
 		t.Run(tc.name, func(t *testing.T) {

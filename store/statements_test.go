@@ -16,13 +16,18 @@ func TestSQLStatements(t *testing.T) {
 		name      string
 		opts      []SQLOption
 		user, upd string
+		unloq     string // the UNLOQ id update, "" without the column
 	}{
 		{"sqlite defaults", nil,
-			`SELECT "users"."id", "users"."email", "users"."second_factor" FROM "users" WHERE "users"."id" = ? AND CAST("users"."id" AS TEXT) = ? COLLATE BINARY`,
-			`UPDATE "users" SET "second_factor" = ? WHERE "users"."id" = ? AND CAST("users"."id" AS TEXT) = ? COLLATE BINARY`},
+			`SELECT "users"."id", "users"."email", "users"."second_factor", NULL FROM "users" WHERE "users"."id" = ? AND CAST("users"."id" AS TEXT) = ? COLLATE BINARY`,
+			`UPDATE "users" SET "second_factor" = ? WHERE "users"."id" = ? AND CAST("users"."id" AS TEXT) = ? COLLATE BINARY`, ""},
 		{"postgres custom", []SQLOption{WithDialect(DialectPostgres), WithTable("Accounts"), WithIDColumn("uid"), WithEmailColumn("mail"), WithSecondFactorColumn("mfa")},
-			`SELECT "Accounts"."uid", "Accounts"."mail", "Accounts"."mfa" FROM "Accounts" WHERE "Accounts"."uid" = $1 AND CAST("Accounts"."uid" AS TEXT) COLLATE "C" = $2`,
-			`UPDATE "Accounts" SET "mfa" = $1 WHERE "Accounts"."uid" = $2 AND CAST("Accounts"."uid" AS TEXT) COLLATE "C" = $3`},
+			`SELECT "Accounts"."uid", "Accounts"."mail", "Accounts"."mfa", NULL FROM "Accounts" WHERE "Accounts"."uid" = $1 AND CAST("Accounts"."uid" AS TEXT) COLLATE "C" = $2`,
+			`UPDATE "Accounts" SET "mfa" = $1 WHERE "Accounts"."uid" = $2 AND CAST("Accounts"."uid" AS TEXT) COLLATE "C" = $3`, ""},
+		{"sqlite unloq id", []SQLOption{WithUnloqIDColumn("unloq_id")},
+			`SELECT "users"."id", "users"."email", "users"."second_factor", "users"."unloq_id" FROM "users" WHERE "users"."id" = ? AND CAST("users"."id" AS TEXT) = ? COLLATE BINARY`,
+			`UPDATE "users" SET "second_factor" = ? WHERE "users"."id" = ? AND CAST("users"."id" AS TEXT) = ? COLLATE BINARY`,
+			`UPDATE "users" SET "unloq_id" = ? WHERE "users"."id" = ? AND CAST("users"."id" AS TEXT) = ? COLLATE BINARY`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -30,6 +35,7 @@ func TestSQLStatements(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.user, s.qUser)
 			assert.Equal(t, tc.upd, s.qUpdate)
+			assert.Equal(t, tc.unloq, s.qUnloq)
 		})
 	}
 }

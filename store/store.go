@@ -22,6 +22,10 @@ type User struct {
 	Email string
 	// SecondFactor is SecondFactorUNLOQ or "".
 	SecondFactor string
+	// UnloqID is the user's UNLOQ id as remembered by a store that
+	// implements UnloqIDStore, byte for byte; "" when none is known (and
+	// always "" for a store without that capability).
+	UnloqID string
 }
 
 // UserStore reads and writes the users' second_factor.

@@ -26,6 +26,13 @@ type Harness struct {
 	// anything the application or an administrator put there). The suite
 	// then also checks that such a value is never returned by User.
 	RawSeed bool
+	// UnloqID reports that the store keeps UNLOQ ids: it implements
+	// store.UnloqIDStore, is set up to keep them, and Seed writes
+	// u.UnloqID. The suite then checks the capability (exact bytes, no
+	// effect on the other fields, unknown users, invalid values). Without
+	// it, a store that implements store.UnloqIDStore must answer
+	// store.ErrUnloqIDUnsupported and read every UnloqID as "".
+	UnloqID bool
 }
 
 // Run runs the conformance suite against the implementation h describes.
@@ -54,6 +61,7 @@ func Run(t *testing.T, h Harness) {
 			fn   func(*testing.T, Harness)
 		}{"InvalidStoredValue", testInvalidStoredValue})
 	}
+	tests = append(tests, unloqIDTests(h)...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, h) })
 	}

@@ -22,6 +22,7 @@ func memoryHarness() storetest.Harness {
 		Seed: func(t *testing.T, s store.UserStore, u store.User) {
 			require.NoError(t, s.(*store.Memory).Put(t.Context(), u))
 		},
+		UnloqID: true,
 	}
 }
 
@@ -76,6 +77,8 @@ func (b *broken) User(ctx context.Context, id string) (store.User, error) {
 		u.Email = strings.TrimSpace(u.Email)
 	case "lowersf":
 		u.SecondFactor = strings.ToLower(u.SecondFactor)
+	case "unloqnumeric":
+		u.UnloqID = strings.TrimLeft(u.UnloqID, "0")
 	}
 	if b.flaw != "passraw" && b.flaw != "lowersf" {
 		if err := store.ValidateSecondFactor(u.SecondFactor); err != nil {
@@ -114,6 +117,32 @@ func (b *broken) SetSecondFactor(ctx context.Context, id, value string) error {
 	return nil
 }
 
+func (b *broken) SetUnloqID(ctx context.Context, id, unloqID string) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if b.flaw != "unloqacceptall" {
+		if err := store.ValidateUnloqID(unloqID); err != nil {
+			return err
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	u, ok := b.u[b.key(id)]
+	if !ok {
+		if b.flaw != "unloqupsert" {
+			return store.ErrUserNotFound
+		}
+		u = store.User{ID: id}
+	}
+	u.UnloqID = unloqID
+	if b.flaw == "unloqclearssf" {
+		u.SecondFactor = ""
+	}
+	b.u[b.key(id)] = u
+	return nil
+}
+
 // TestBrokenStoreChild runs the suite against a broken store; it only runs
 // in the child process that TestRunCatchesBrokenStores starts.
 func TestBrokenStoreChild(t *testing.T) {
@@ -130,7 +159,25 @@ func TestBrokenStoreChild(t *testing.T) {
 			b.u[b.key(u.ID)] = u
 		},
 		RawSeed: true,
+		UnloqID: true,
 	})
+}
+
+// noUnloq is a store with the UnloqIDStore method that keeps no ids.
+type noUnloq struct{ *store.Memory }
+
+func (noUnloq) SetUnloqID(ctx context.Context, id, unloqID string) error {
+	return store.ErrUnloqIDUnsupported
+}
+
+func TestRunAcceptsStoreWithoutUnloqIDs(t *testing.T) {
+	h := memoryHarness()
+	h.UnloqID = false
+	h.New = func(t *testing.T) store.UserStore { return noUnloq{store.NewMemory()} }
+	h.Seed = func(t *testing.T, s store.UserStore, u store.User) {
+		require.NoError(t, s.(noUnloq).Put(t.Context(), u))
+	}
+	storetest.Run(t, h)
 }
 
 func TestRunCatchesBrokenStores(t *testing.T) {
@@ -155,6 +202,10 @@ func TestRunCatchesBrokenStores(t *testing.T) {
 		{"trimemail", []string{"ExactEmails"}},
 		{"lowersf", []string{"ReadBack", "SetAndClear", "Concurrent"}},
 		{"passraw", []string{"InvalidStoredValue"}},
+		{"unloqnumeric", []string{"UnloqIDReadBack", "UnloqIDSetAndClear"}},
+		{"unloqclearssf", []string{"UnloqIDSetAndClear"}},
+		{"unloqupsert", []string{"UnloqIDUnknownUser"}},
+		{"unloqacceptall", []string{"UnloqIDInvalid"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.flaw, func(t *testing.T) {
