@@ -44,7 +44,10 @@ func TestPhoneSaysWhatIsApproved(t *testing.T) {
 	assert.NotEmpty(t, a.Reference)
 	assert.Empty(t, e.user("1").SecondFactor)
 
-	r = b.post("/settings/2fa/enable", nil) // a known profile: pushed, then confirmed
+	r = b.post("/settings/2fa/enable", nil) // a known profile: the paired page, then the confirm step
+	require.Equal(t, http.StatusOK, r.code, r.String())
+	assert.Contains(t, r.body, "already paired")
+	r = b.post("/settings/2fa/enable", confirm)
 	require.Equal(t, http.StatusSeeOther, r.code, r.String())
 	a = e.lastApproval(alice)
 	assert.Equal(t, "Turn on two-step login?", a.Title)
@@ -92,6 +95,8 @@ func TestActionCodesConfigurable(t *testing.T) {
 		b.loginVerified("5", erin)
 		e.behave(erin, unloqtest.BehaviorApprove)
 		r := b.post("/settings/2fa/enable", nil)
+		require.Equal(t, http.StatusOK, r.code, r.String()) // the paired page
+		r = b.post("/settings/2fa/enable", confirm)
 		require.Equal(t, http.StatusSeeOther, r.code, r.String())
 		assert.Equal(t, "Log in?", e.lastApproval(erin).Title)
 		assert.Zero(t, e.countRequests("/v1/authorize/enable-2fa"))

@@ -61,10 +61,16 @@ func (h *Handlers) serveDisable(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	// The recovery codes go first: if that fails, two-step stays on.
+	if err := h.deleteRecoveryCodes(ctx, op, user.ID); err != nil {
+		fail(err)
+		return
+	}
 	if err := h.users.SetSecondFactor(ctx, user.ID, ""); err != nil {
 		fail(wrap(op, ErrStore, err))
 		return
 	}
 	h.emit(ctx, EventDisabled, FlowDisable, user.ID, ip, nil)
+	h.setNotice(w, r, sess, NoticeDisabled)
 	h.redirect(w, r, h.cfg.paths.Settings, map[string]any{"enabled": false})
 }

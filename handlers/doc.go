@@ -60,12 +60,25 @@
 //	"enroll"   EnrollPage    the QR pairing page
 //	"approve"  ApprovePage   a fresh approval for a settings change (with the OTP field after a denial)
 //	"message"  MessagePage   errors and results
+//	"recovery_codes"  RecoveryCodesPage  a new set of recovery codes, shown once (only with WithRecoveryCodes)
 //
 // Forms post the fields "otp" (digits) and, on the enrollment pages,
 // "step" ("confirm"). An API client that prefers application/json in its
 // Accept header gets JSON on every route instead: redirects become
 // {"redirect": "…", …} with 200, errors {"error":{"code","message"}} with the
 // same status the page would have.
+//
+// # Recovery codes, other factors and notices
+//
+// WithRecoveryCodes (off by default; on when the application gives it a
+// recovery.Service over its own CodeStore) adds the field
+// "recovery_code" to the two-step page, shows a new set of codes once when
+// two-step is turned on, mounts POST Paths.RecoveryCodes (a new set after
+// a fresh approval) and deletes the codes when two-step is turned off.
+// A factor this package does not ship finishes a login with
+// CompleteSecondFactor, for the user PendingUser reports. After turning
+// two-step on or off (or new codes), Notice returns a one-time success
+// message for the application's settings page.
 //
 // # Events
 //

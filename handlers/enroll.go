@@ -67,7 +67,7 @@ func (h *Handlers) serveEnable(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.PostForm.Get("step") {
 	case "":
-		h.enableStart(w, r, sess, user, otp)
+		h.enableStart(w, r, sess, user)
 	case "confirm":
 		h.enableConfirm(w, r, sess, user, otp)
 	default:
@@ -75,19 +75,31 @@ func (h *Handlers) serveEnable(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *session.Session, user store.User, otp string) {
+func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *session.Session, user store.User) {
 	const op = "enable"
 	ctx := r.Context()
 	ip := h.clientIP(r)
-	ctx, release, err := h.reserve(ctx, op, keyInFlightUser+user.ID, keyPush+user.ID)
+	ctx, release, err := h.begin(ctx, op, keyInFlightUser+user.ID)
 	if err != nil {
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", err)
 		return
 	}
 	defer release()
 	r = r.WithContext(ctx)
+	// A phone already paired with this application gets no QR code (see
+	// enable_paired.go); only an enrollment uses the push budget here.
+	if h.enableIfPaired(w, r, sess, user) {
+		return
+	}
+	if err := h.allow(ctx, op, keyPush+user.ID); err != nil {
+		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", err)
+		return
+	}
 	res, err := h.client.Enroll(ctx, unloq.EnrollRequest{Email: user.Email, Name: h.cfg.appName})
 	if err != nil {
+		if h.enrollRefused(w, r, user, vendorError(op+": enroll", err, false)) {
+			return
+		}
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification was not turned on", vendorError(op+": enroll", err, false))
 		return
 	}
@@ -113,10 +125,8 @@ func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *ses
 		h.renderEnroll(w, r, sess, user, nil)
 	case res != nil && res.Exists:
 		// UNLOQ knows the user and the phone approved the enrollment
-		// push: one confirmed approval, then the store.
-		newFlow := sess.Flow(flowEnroll) == ""
-		sess.SetFlow(flowEnroll, "1")
-		h.enableFinish(w, r, sess, user, otp, newFlow)
+		// push: the page says so and asks for one confirmed approval.
+		h.enablePaired(w, r, sess, user)
 	default:
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification was not turned on",
 			wrap(op+": enroll", ErrUnavailable, errors.New("neither a QR code nor an existing profile")))
@@ -192,11 +202,16 @@ func (h *Handlers) enableFinish(w http.ResponseWriter, r *http.Request, sess *se
 		return
 	}
 	clearEnrollFlow(sess)
+	sess.SetFlow(flowNotice, NoticeEnabled) // for Notice on the settings page
 	if err := sess.Save(w, r); err != nil && h.cfg.logger != nil {
 		// The store already changed; a stale enrollment flow is harmless.
 		h.cfg.logger.Warn("unloq2fa enroll: session not saved", "user_id", user.ID, "error", err.Error())
 	}
 	h.emit(ctx, EventEnrolled, FlowEnroll, user.ID, ip, nil)
+	if h.cfg.recovery != nil { // show a new set of recovery codes once
+		h.enabledWithCodes(w, r, user)
+		return
+	}
 	h.redirect(w, r, h.cfg.paths.Settings, map[string]any{"enabled": true})
 }
 

@@ -103,28 +103,55 @@ func TestEnableDeniedThenOTP(t *testing.T) {
 }
 
 func TestEnableKnownUserPushPath(t *testing.T) {
-	// erin's phone is already paired with UNLOQ: enroll pushes to it, and
-	// after the approval one confirmed approval follows.
+	// erin's phone is already paired with this application: no QR code
+	// and no new enrollment; the page says so and submits the confirm
+	// step by itself; one confirmed approval turns two-step on.
 	e := newEnv(t)
 	b := e.browser()
 	b.loginVerified("5", erin)
 	e.behave(erin, unloqtest.BehaviorApprove)
+	enrolls := e.countRequests("/v1/enroll")
 	r := b.post("/settings/2fa/enable", nil)
+	require.Equal(t, http.StatusOK, r.code, r.String())
+	assert.Contains(t, r.body, "already paired")
+	assert.Contains(t, r.body, "continues by itself")
+	assert.NotContains(t, r.body, `class="qr"`)
+	assert.Contains(t, r.body, `<input type="hidden" name="step" value="confirm">`)
+	assert.Contains(t, r.body, `.submit()`, "the page continues by itself")
+	assert.Equal(t, enrolls, e.countRequests("/v1/enroll"), "no second enrollment")
+	assert.Empty(t, e.sim.Sim.Approvals(erin, ""), "no push before the page is shown")
+	assert.Equal(t, "", e.user("5").SecondFactor)
+
+	r = b.post("/settings/2fa/enable", confirm)
 	require.Equal(t, http.StatusSeeOther, r.code, r.String())
 	assert.Equal(t, "/settings", r.loc)
 	assert.Equal(t, store.SecondFactorUNLOQ, e.user("5").SecondFactor)
-	assert.Len(t, e.sim.Sim.Approvals(erin, unloqtest.StatusApproved), 2)
+	assert.Len(t, e.sim.Sim.Approvals(erin, unloqtest.StatusApproved), 1, "one push, not two")
 }
 
 func TestEnableKnownUserDenied(t *testing.T) {
+	// A denial on the paired path: the page asks for the one-time code
+	// and has the field to type it; the code then finishes the enable.
 	e := newEnv(t)
 	b := e.browser()
 	b.loginVerified("5", erin)
 	e.behave(erin, unloqtest.BehaviorDeny)
 	r := b.post("/settings/2fa/enable", nil)
+	require.Equal(t, http.StatusOK, r.code, r.String())
+	r = b.post("/settings/2fa/enable", confirm)
 	assert.Equal(t, http.StatusForbidden, r.code, r.String())
+	assert.Contains(t, r.body, `name="otp"`)
+	assert.Contains(t, r.body, `name="step" value="confirm"`)
+	assert.NotContains(t, r.body, `.submit()`, "no automatic retry after an error")
 	assert.Equal(t, "", e.user("5").SecondFactor)
 	assert.Zero(t, e.users.setCount())
+
+	e.behave(erin, unloqtest.BehaviorApprove)
+	otp, err := e.sim.Sim.OTP(erin)
+	require.NoError(t, err)
+	r = b.post("/settings/2fa/enable", url.Values{"step": {"confirm"}, "otp": {otp}})
+	require.Equal(t, http.StatusSeeOther, r.code, r.String())
+	assert.Equal(t, store.SecondFactorUNLOQ, e.user("5").SecondFactor)
 }
 
 func TestEnableFailuresChangeNothing(t *testing.T) {

@@ -144,6 +144,9 @@ type failure struct {
 }
 
 func describe(err error) failure {
+	if f, ok := describeRecovery(err); ok { // recovery_errors.go
+		return f
+	}
 	switch {
 	case errors.Is(err, ErrCrossOrigin):
 		return failure{http.StatusForbidden, "cross_origin", "This request came from another site and was blocked. Nothing was changed.", false}

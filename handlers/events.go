@@ -47,10 +47,18 @@ type Event struct {
 	IP     string // the client IP as the handlers see it (see WithClientIP)
 	Time   time.Time
 	Err    error // nil for successful steps
+	// Factor is the second factor that completed a login (FactorUNLOQ,
+	// FactorRecoveryCode, or the name given to CompleteSecondFactor) on
+	// EventApproved of FlowLogin; "" otherwise.
+	Factor string
 }
 
 func (h *Handlers) emit(ctx context.Context, kind EventKind, flow, userID, ip string, err error) {
-	ev := Event{Kind: kind, Flow: flow, UserID: userID, IP: ip, Time: h.cfg.now(), Err: err}
+	h.emitEvent(ctx, Event{Kind: kind, Flow: flow, UserID: userID, IP: ip, Time: h.cfg.now(), Err: err})
+}
+
+func (h *Handlers) emitEvent(ctx context.Context, ev Event) {
+	kind, flow, userID, ip, err := ev.Kind, ev.Flow, ev.UserID, ev.IP, ev.Err
 	if h.cfg.hook != nil {
 		h.cfg.hook(context.WithoutCancel(ctx), ev)
 	}
@@ -67,6 +75,9 @@ func (h *Handlers) emit(ctx context.Context, kind EventKind, flow, userID, ip st
 		}
 		if err != nil {
 			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		if ev.Factor != "" {
+			attrs = append(attrs, slog.String("factor", ev.Factor))
 		}
 		l.LogAttrs(context.WithoutCancel(ctx), level, "unloq2fa "+flow+" "+string(kind), attrs...)
 	}

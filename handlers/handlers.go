@@ -89,6 +89,12 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 	}
 	p := cfg.paths
 	routes := []string{p.TwoStep, p.Callback, p.Enable, p.EnableStatus(), p.Disable}
+	if cfg.recovery != nil {
+		routes = append(routes, p.RecoveryCodes)
+		if err := checkRecoveryTemplates(cfg.tmpl); err != nil {
+			return nil, err
+		}
+	}
 	for i, a := range routes {
 		for _, b := range routes[i+1:] {
 			if a == b {
@@ -147,6 +153,11 @@ func (h *Handlers) Register(mux *http.ServeMux) {
 	mux.Handle("POST "+p.Enable, en)
 	mux.Handle("GET "+p.EnableStatus(), st)
 	mux.Handle("POST "+p.Disable, dis)
+	if h.cfg.recovery != nil { // POST {RecoveryCodes}
+		rc := h.RecoveryCodes()
+		mux.Handle("POST "+p.RecoveryCodes, rc)
+		routes[p.RecoveryCodes] = rc
+	}
 	for path, hd := range routes {
 		mux.Handle(path, hd)
 	}

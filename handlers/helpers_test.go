@@ -276,6 +276,22 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 <form method="post" action="/settings/2fa/disable"><button id="disable">Turn off</button></form>`)
 	})
 	mux.HandleFunc("GET /_test/state", app.state)
+	// A second factor the library does not ship: the form's "ok" says
+	// whether the app's own check passed (recovery_test.go).
+	mux.HandleFunc("POST /_test/factor", func(w http.ResponseWriter, r *http.Request) {
+		uid, _, pending := h.PendingUser(r)
+		if !pending || r.PostFormValue("ok") != "yes" || r.PostFormValue("user") != uid {
+			http.Error(w, "factor refused", http.StatusForbidden)
+			return
+		}
+		if err := h.CompleteSecondFactor(w, r, r.PostFormValue("factor")); err != nil {
+			http.Error(w, err.Error(), http.StatusConflict)
+		}
+	})
+	mux.HandleFunc("GET /_test/notice", func(w http.ResponseWriter, r *http.Request) {
+		n, ok := h.Notice(w, r)
+		_ = json.NewEncoder(w).Encode(map[string]any{"ok": ok, "code": n.Code, "message": n.Message})
+	})
 	mux.HandleFunc("POST /_test/logout", func(w http.ResponseWriter, r *http.Request) {
 		if err := h.Logout(w, r); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)

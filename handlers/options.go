@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/unloq2fa/unloq2fa/handlers/recovery"
 )
 
 // Mode selects how the two-step page lets the user approve.
@@ -58,6 +60,10 @@ type Paths struct {
 	Login      string // default "/login": the app's password login page
 	AfterLogin string // default "/": where a login goes without a valid next
 	Settings   string // default "/settings": where enable/disable return
+	// RecoveryCodes is the route that makes a new set of recovery codes
+	// (POST, after a fresh approval), default
+	// "/settings/2fa/recovery-codes"; mounted only with WithRecoveryCodes.
+	RecoveryCodes string
 }
 
 // EnableStatus is the path of the enrollment status route (Enable+"/status").
@@ -73,6 +79,8 @@ func DefaultPaths() Paths {
 		Login:      "/login",
 		AfterLogin: "/",
 		Settings:   "/settings",
+
+		RecoveryCodes: "/settings/2fa/recovery-codes",
 	}
 }
 
@@ -95,7 +103,8 @@ type config struct {
 	appName         string
 	now             func() time.Time
 	clientIP        func(*http.Request) string
-	acct            accountConfig // UNLOQ address and action codes (account options)
+	acct            accountConfig     // UNLOQ address and action codes (account options)
+	recovery        *recovery.Service // WithRecoveryCodes; nil = off
 }
 
 func defaultConfig() config {
@@ -189,6 +198,7 @@ func WithPaths(p Paths) Option {
 			{&c.paths.Login, p.Login, "Login"},
 			{&c.paths.AfterLogin, p.AfterLogin, "AfterLogin"},
 			{&c.paths.Settings, p.Settings, "Settings"},
+			{&c.paths.RecoveryCodes, p.RecoveryCodes, "RecoveryCodes"},
 		} {
 			if err := set(f.dst, f.v, f.name); err != nil {
 				return err

@@ -47,6 +47,9 @@ type TwoStepPage struct {
 	Action          string // the two-step path
 	OTPRequired     bool   // ask for the OTP (field "otp")
 	LoginURL        string // the app's login page
+	// Recovery offers the recovery-code form (field "recovery_code",
+	// POST to Action): WithRecoveryCodes is set.
+	Recovery bool
 }
 
 // EnrollPage is the data of TemplateEnroll, the QR pairing page. Its form
@@ -68,12 +71,18 @@ type EnrollPage struct {
 // form POSTs Step (may be empty) and, when OTPRequired, "otp" to Action.
 type ApprovePage struct {
 	Page
-	Purpose     string // "enable" or "disable"
+	Purpose     string // "enable", "disable" or "recovery" (new recovery codes)
 	Email       string
 	Action      string
 	Step        string
 	OTPRequired bool
 	SettingsURL string
+	// Paired: the phone is already paired with UNLOQ, so there is no QR
+	// code; the page asks for one approval (purpose "enable").
+	Paired bool
+	// AutoSubmit: the page submits its form by itself once shown (the
+	// first paired page; never after an error).
+	AutoSubmit bool
 }
 
 // MessagePage is the data of TemplateMessage: an error or result page with

@@ -84,7 +84,10 @@ func TestTwoStepToggleEndsOtherSessions(t *testing.T) {
 		stranger.loginVerified("3", carol)
 		mine := copyOf(t, e, me)
 		e.behave(erin, unloqtest.BehaviorApprove)
+		// erin's phone is paired already: the paired page, then the confirm.
 		r := me.post("/settings/2fa/enable", nil)
+		require.Equal(t, http.StatusOK, r.code, r.String())
+		r = me.post("/settings/2fa/enable", confirm)
 		require.Equal(t, http.StatusSeeOther, r.code, r.String())
 		require.Equal(t, store.SecondFactorUNLOQ, e.user("5").SecondFactor)
 

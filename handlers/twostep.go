@@ -39,13 +39,17 @@ func (h *Handlers) serveTwoStep(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet, http.MethodHead:
 		h.twoStepPage(w, r)
 	case http.MethodPost:
+		if h.cfg.recovery != nil { // a recovery code, or the push (recovery_twostep.go)
+			h.twoStepPost(w, r)
+			return
+		}
 		if !h.pushEnabled() {
 			h.methodNotAllowed(w, r, "GET, HEAD")
 			return
 		}
 		h.twoStepPush(w, r)
 	default:
-		if h.pushEnabled() {
+		if h.pushEnabled() || h.cfg.recovery != nil {
 			h.methodNotAllowed(w, r, "GET, HEAD, POST")
 		} else {
 			h.methodNotAllowed(w, r, "GET, HEAD")
@@ -106,6 +110,7 @@ func (h *Handlers) renderTwoStep(w http.ResponseWriter, r *http.Request, sess *s
 		Push:            h.pushEnabled(),
 		Action:          h.cfg.paths.TwoStep,
 		LoginURL:        h.cfg.paths.Login,
+		Recovery:        h.cfg.recovery != nil,
 	}
 	if err != nil {
 		f := describe(err)
@@ -181,42 +186,12 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 	h.complete(w, r, sess, op)
 }
 
-// complete finishes a login whose approval was checked: it re-checks the
-// pending window and the store's e-mail of the user, consumes the LoginID
-// (once), renews the session with was_2fa=true and redirects (303) to the
-// remembered next.
+// complete finishes a login whose approval was checked (see finishLogin),
+// or renders why it could not.
 func (h *Handlers) complete(w http.ResponseWriter, r *http.Request, sess *session.Session, op string) {
-	ctx := r.Context()
-	if err := h.pendingErr(sess); err != nil {
-		h.signInFailed(w, r, sess, wrap(op, err, nil))
-		return
-	}
-	// The approval may have waited ~30 s on the phone: the account's
-	// e-mail must still be the one the approval was checked against.
-	if err := h.checkAccount(ctx, op, sess); err != nil {
+	if err := h.finishLogin(w, r, sess, op, FactorUNLOQ); err != nil {
 		h.signInFailed(w, r, sess, err)
-		return
 	}
-	first, err := h.guard.MarkUsed(ctx, loginDoneKey(sess.LoginID()), h.loginDoneTTL())
-	if err != nil {
-		h.signInFailed(w, r, sess, wrap(op, ErrGuard, err))
-		return
-	}
-	if !first {
-		h.signInFailed(w, r, sess, wrap(op, ErrReplayed, nil))
-		return
-	}
-	next := nextOr(sess.Flow(flowNext), h.cfg.paths.AfterLogin)
-	if err := sess.CompleteSecondFactor(); err != nil {
-		h.signInFailed(w, r, sess, wrap(op, ErrNotPending, err))
-		return
-	}
-	if err := sess.Save(w, r); err != nil {
-		h.signInFailed(w, r, sess, wrap(op, ErrSession, err))
-		return
-	}
-	h.emit(ctx, EventApproved, FlowLogin, sess.UserID(), h.clientIP(r), nil)
-	h.redirect(w, r, next, map[string]any{"state": "verified"})
 }
 
 // signInFailed reports err of a login step that may not be retried on the

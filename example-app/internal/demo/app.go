@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/unloq2fa/unloq2fa/handlers"
+	"github.com/unloq2fa/unloq2fa/handlers/recovery"
 	"github.com/unloq2fa/unloq2fa/middleware"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
@@ -125,6 +126,19 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Recovery codes live in a table of their own in the same SQLite
+	// database, stored only as slow hashes.
+	codes, err := recovery.NewSQLStore(a.db)
+	if err != nil {
+		return fmt.Errorf("demo: recovery codes: %w", err)
+	}
+	if err := codes.CreateTable(ctx); err != nil {
+		return fmt.Errorf("demo: recovery codes: %w", err)
+	}
+	recoverySvc, err := recovery.New(codes, recovery.WithLogger(log))
+	if err != nil {
+		return fmt.Errorf("demo: recovery codes: %w", err)
+	}
 	h, err := handlers.New(client, sm, st,
 		handlers.WithTemplates(rnd.twoStep),
 		handlers.WithWidgetKey(widgetKey),
@@ -138,6 +152,7 @@ func (a *App) build(ctx context.Context) error {
 		handlers.WithPushLimit(demoPushLimit, time.Minute),
 		handlers.WithAppName(appName),
 		handlers.WithLogger(log),
+		handlers.WithRecoveryCodes(recoverySvc),
 	)
 	if err != nil {
 		return fmt.Errorf("demo: two-step handlers: %w", err)

@@ -43,6 +43,7 @@ func TestBrowserNotes(t *testing.T) {
 	w.openPhone()
 	w.onPhone("scan", `[data-pairing] button.scan`)
 	w.onPhone("approve the pairing", approve)
+	w.do(w.main, "recovery codes", chromedp.WaitVisible(chromedp.CSS("#recovery-continue")), chromedp.Click(chromedp.CSS("#recovery-continue")))
 	w.do(w.main, "two-step on", chromedp.WaitVisible(chromedp.CSS("#disable-2fa")))
 	require.Equal(t, store.SecondFactorUNLOQ, w.app.secondFactor(email))
 

@@ -167,6 +167,9 @@ func (w *webTest) logIn(email, password string) {
 	w.do(w.main, "submit the login", chromedp.Click(chromedp.CSS("#login-submit")))
 }
 
+// codeText finds recovery codes in a page's text.
+var codeText = regexp.MustCompile(`[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}`)
+
 // TestBrowser runs the demo's flows in headless Chromium, the way a person
 // clicks through them: (a) sign up, pair the phone, log out, log in with
 // the widget; (b) log in with a push, deny, fall back to the one-time code;
@@ -176,6 +179,7 @@ func TestBrowser(t *testing.T) {
 	const email, password = "carol@example.com", "carol-password"
 	approve := `[data-approval] button.approve`
 	deny := `[data-approval] button.deny`
+	var codes []string // the recovery codes shown after enabling
 
 	t.Run("a: sign up, enable, widget login", func(t *testing.T) {
 		w.t = t
@@ -211,10 +215,18 @@ func TestBrowser(t *testing.T) {
 		assert.Equal(t, "", w.app.secondFactor(email), "not on before the approval")
 		w.shot(w.phone, "05-device-approval")
 		w.onPhone("approve the pairing", approve)
+		// The recovery codes, shown once.
+		w.do(w.main, "recovery codes", chromedp.WaitVisible(chromedp.CSS("#recovery-codes")))
+		codes = codeText.FindAllString(w.text(w.main, "read the codes", "#recovery-codes"), -1)
+		require.Len(t, codes, 10)
+		w.shot(w.main, "06-recovery-codes")
+		w.do(w.main, "saved them", chromedp.Click(chromedp.CSS("#recovery-continue")))
 		w.do(w.main, "back on settings", chromedp.WaitVisible(chromedp.CSS("#disable-2fa")))
 		assert.Equal(t, "On", w.text(w.main, "state on", "#twostep-state"))
 		assert.Equal(t, "/settings", w.location(w.main))
 		assert.Equal(t, store.SecondFactorUNLOQ, w.app.secondFactor(email))
+		assert.Contains(t, w.text(w.main, "success notice", `[role=status]`), "Two-step verification is on")
+		assert.Equal(t, "10", w.text(w.main, "codes left", "#recovery-left"))
 		w.shot(w.main, "06-settings-on")
 
 		// Log out, log in, approve through the widget.
@@ -255,6 +267,20 @@ func TestBrowser(t *testing.T) {
 		assert.Equal(t, "/dashboard", w.location(w.main))
 	})
 
+	t.Run("b2: lost phone, recovery code", func(t *testing.T) {
+		w.t = t
+		require.Len(t, codes, 10, "flow a showed the codes")
+		w.do(w.main, "log out", chromedp.Click(chromedp.CSS("#logout")), chromedp.WaitVisible(chromedp.CSS("#login-submit")))
+		w.logIn(email, password)
+		w.do(w.main, "recovery field", chromedp.WaitVisible(chromedp.CSS("#recovery_code")),
+			chromedp.SendKeys(chromedp.CSS("#recovery_code"), codes[3]))
+		w.shot(w.main, "11-two-step-recovery")
+		w.do(w.main, "use the code", chromedp.Click(chromedp.CSS("#recovery-submit")),
+			chromedp.WaitVisible(chromedp.CSS("#account-email")))
+		assert.Equal(t, "/dashboard", w.location(w.main))
+		assert.Equal(t, email, w.text(w.main, "dashboard email", "#account-email"))
+	})
+
 	t.Run("c: disable", func(t *testing.T) {
 		w.t = t
 		require.NotNil(t, w.phone, "flow a opened the phone")
@@ -267,5 +293,24 @@ func TestBrowser(t *testing.T) {
 		w.do(w.main, "settings again", chromedp.WaitVisible(chromedp.CSS("#enable-2fa")))
 		assert.Equal(t, "Off", w.text(w.main, "state off", "#twostep-state"))
 		assert.Equal(t, "", w.app.secondFactor(email))
+		assert.Contains(t, w.text(w.main, "success notice", `[role=status]`), "Two-step verification is off")
+		w.shot(w.main, "12-settings-off-notice")
+	})
+
+	t.Run("d: enable again, phone already paired", func(t *testing.T) {
+		w.t = t
+		require.NotNil(t, w.phone, "flow a opened the phone")
+		// No QR code: the page says the phone is paired and continues by
+		// itself; one approval turns two-step on and shows new codes.
+		w.do(w.main, "enable", chromedp.Click(chromedp.CSS("#enable-2fa")))
+		w.do(w.phone, "approval shows on the phone", chromedp.WaitVisible(chromedp.CSS(approve)))
+		// (The page is not read here: its request is on its way, waiting
+		// for the phone; the HTTP test checks its text.)
+		w.onPhone("approve", approve)
+		w.do(w.main, "new recovery codes", chromedp.WaitVisible(chromedp.CSS("#recovery-codes")))
+		fresh := codeText.FindAllString(w.text(w.main, "read the codes", "#recovery-codes"), -1)
+		require.Len(t, fresh, 10)
+		assert.NotEqual(t, codes, fresh)
+		assert.Equal(t, store.SecondFactorUNLOQ, w.app.secondFactor(email))
 	})
 }

@@ -87,16 +87,25 @@ func TestEndToEnd(t *testing.T) {
 	}, 5*time.Second, 250*time.Millisecond)
 	assert.Equal(t, "", a.secondFactor(email), "scanning alone does not turn two-step on")
 
-	// Confirm: one approval on the phone, then second_factor = UNLOQ.
+	// Confirm: one approval on the phone, then second_factor = UNLOQ, and
+	// the recovery codes are shown once, on a page nobody caches.
 	done := b.postAsync("/settings/2fa/enable", url.Values{"step": {"confirm"}})
 	ap := a.answerNext(email, true, done)
 	assert.Equal(t, email, ap.Email)
 	p = b.wait(done)
-	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
-	assert.Equal(t, "/settings", p.Location)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Equal(t, "no-store", p.Header.Get("Cache-Control"))
+	assertLoggedInPage(t, p)
+	codes := recoveryCodes(p.Body)
+	require.Len(t, codes, 10)
+	assert.Contains(t, p.Body, `id="recovery-continue" href="/settings"`)
 	assert.Equal(t, store.SecondFactorUNLOQ, a.secondFactor(email))
 	p = b.get("/settings")
 	assert.Contains(t, p.Body, `<form method="post" action="/settings/2fa/disable">`)
+	assert.Contains(t, p.Body, "Two-step verification is on.", "the success notice")
+	assert.Contains(t, p.Body, `<strong id="recovery-left">10</strong>`)
+	assert.Contains(t, p.Body, `<form method="post" action="/settings/2fa/recovery-codes">`)
+	assert.NotContains(t, b.get("/settings").Body, "Two-step verification is on.", "the notice shows once")
 
 	// Log out: POST only; the session is gone.
 	p = b.get("/logout")
@@ -154,6 +163,47 @@ func TestEndToEnd(t *testing.T) {
 	assert.Equal(t, "/dashboard", p.Location)
 	require.Equal(t, http.StatusOK, b.get("/dashboard").Status)
 
+	// Lost phone: a recovery code completes the login; the phone is not
+	// asked; the same code does not work twice.
+	require.Equal(t, http.StatusSeeOther, b.post("/logout", nil).Status)
+	loginPending(t, b, email, password)
+	pushes := len(a.sim.Approvals(email, ""))
+	p = b.get("/login/two-step")
+	assert.Contains(t, p.Body, `name="recovery_code"`)
+	p = b.post("/login/two-step", url.Values{"recovery_code": {codes[0]}})
+	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
+	assert.Equal(t, "/dashboard", p.Location)
+	require.Equal(t, http.StatusOK, b.get("/dashboard").Status)
+	assert.Len(t, a.sim.Approvals(email, ""), pushes, "no push for a recovery code")
+	assert.Contains(t, b.get("/settings").Body, `<strong id="recovery-left">9</strong>`)
+	require.Equal(t, http.StatusSeeOther, b.post("/logout", nil).Status)
+	loginPending(t, b, email, password)
+	p = b.post("/login/two-step", url.Values{"recovery_code": {codes[0]}})
+	assert.Equal(t, http.StatusUnauthorized, p.Status)
+	assert.Contains(t, p.Body, "already used")
+	assertRedirect(t, b.get("/dashboard"), "/login/two-step", "a used code opens nothing")
+	p = b.post("/login/two-step", url.Values{"recovery_code": {codes[1]}})
+	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
+
+	// New recovery codes: a fresh approval, then a new set; the old set
+	// stops working.
+	done = b.postAsync("/settings/2fa/recovery-codes", nil)
+	a.answerNext(email, true, done)
+	p = b.wait(done)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	fresh := recoveryCodes(p.Body)
+	require.Len(t, fresh, 10)
+	p = b.get("/settings")
+	assert.Contains(t, p.Body, "New recovery codes were made.")
+	assert.Contains(t, p.Body, `<strong id="recovery-left">10</strong>`)
+	require.Equal(t, http.StatusSeeOther, b.post("/logout", nil).Status)
+	loginPending(t, b, email, password)
+	p = b.post("/login/two-step", url.Values{"recovery_code": {codes[2]}})
+	assert.Equal(t, http.StatusUnauthorized, p.Status, "an old code after regeneration")
+	assert.Contains(t, p.Body, "not right")
+	p = b.post("/login/two-step", url.Values{"recovery_code": {fresh[0]}})
+	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
+
 	// Disable: one more approval, then second_factor is cleared.
 	done = b.postAsync("/settings/2fa/disable", nil)
 	assert.Equal(t, store.SecondFactorUNLOQ, a.secondFactor(email), "unchanged while the approval waits")
@@ -164,6 +214,19 @@ func TestEndToEnd(t *testing.T) {
 	assert.Equal(t, "", a.secondFactor(email))
 	p = b.get("/settings")
 	assert.Contains(t, p.Body, `action="/settings/2fa/enable"`)
+	assert.Contains(t, p.Body, "Two-step verification is off.", "the success notice")
+
+	// On again, with the phone still paired: no QR code; the page says so
+	// and continues by itself.
+	p = b.post("/settings/2fa/enable", nil)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, "already")
+	assert.Contains(t, p.Body, "continues by itself")
+	assert.Nil(t, qrSrc.FindStringSubmatch(p.Body), "no QR code")
+	assert.Contains(t, p.Body, `<input type="hidden" name="step" value="confirm">`)
+	assert.Equal(t, "", a.secondFactor(email))
+	p = b.get("/settings")
+	assert.Contains(t, p.Body, `action="/settings/2fa/enable"`)
 
 	// Without a second factor the password alone logs in.
 	require.Equal(t, http.StatusSeeOther, b.post("/logout", nil).Status)
@@ -171,6 +234,17 @@ func TestEndToEnd(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, p.Status)
 	assert.Equal(t, "/dashboard", p.Location)
 	assert.Contains(t, b.get("/dashboard").Body, "password only")
+}
+
+var recoveryCodeRe = regexp.MustCompile(`<code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code>`)
+
+// recoveryCodes returns the recovery codes shown on a page.
+func recoveryCodes(body string) []string {
+	var out []string
+	for _, m := range recoveryCodeRe.FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }
 
 // loginPending passes the password step of a user with two-step on and

@@ -42,7 +42,8 @@ func twoStepUser(t *testing.T, a *testApp, email, password string) *browser {
 	require.NoError(t, a.sim.Scan(email))
 	require.NoError(t, a.sim.SetBehavior(email, unloqtest.BehaviorApprove))
 	p = b.post("/settings/2fa/enable", url.Values{"step": {"confirm"}})
-	require.Equal(t, http.StatusSeeOther, p.Status, p.Body)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	require.Len(t, recoveryCodes(p.Body), 10, "the recovery codes are shown once")
 	require.NoError(t, a.sim.SetBehavior(email, unloqtest.BehaviorManual))
 	require.Equal(t, store.SecondFactorUNLOQ, a.secondFactor(email))
 	return b

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/unloq2fa/unloq2fa/handlers"
 	"github.com/unloq2fa/unloq2fa/middleware"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
@@ -35,6 +36,9 @@ type view struct {
 
 	TwoStepOn bool
 	Was2FA    bool
+	// RecoveryLeft is how many unused recovery codes the user has (-1 when
+	// they cannot be counted right now).
+	RecoveryLeft int
 
 	// The encrypted notes page.
 	Notes        []noteView
@@ -51,6 +55,9 @@ type view struct {
 type twoStep interface {
 	PasswordVerified(w http.ResponseWriter, r *http.Request, userID, next string) error
 	Logout(w http.ResponseWriter, r *http.Request) error
+	// Notice and RecoveryCodesLeft feed the settings page.
+	Notice(w http.ResponseWriter, r *http.Request) (handlers.Notice, bool)
+	RecoveryCodesLeft(ctx context.Context, userID string) (int, bool, error)
 }
 
 // pages serves the app's own pages: start, sign-up, login, logout,
@@ -196,6 +203,19 @@ func (p *pages) settings(w http.ResponseWriter, r *http.Request) {
 	v, ok := p.verifiedView(w, r, "Settings")
 	if !ok {
 		return
+	}
+	// The success notice of turning two-step on or off, or of new
+	// recovery codes (kept once in the session by the handlers).
+	if n, ok := p.twoStep.Notice(w, r); ok {
+		v.NoticeKind, v.Notice = "ok", n.Message
+	}
+	if v.TwoStepOn {
+		v.RecoveryLeft = -1
+		if n, on, err := p.twoStep.RecoveryCodesLeft(r.Context(), v.User.ID); err == nil && on {
+			v.RecoveryLeft = n
+		} else if err != nil {
+			p.log.WarnContext(r.Context(), "demo: count recovery codes", "err", err)
+		}
 	}
 	p.render.render(w, r, http.StatusOK, "settings", v)
 }
