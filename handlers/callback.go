@@ -35,7 +35,7 @@ func validToken(t string) bool {
 }
 
 // Callback serves the widget's redirect (GET Paths.Callback?token=…). In
-// ModePush there is no widget: it answers 404 and Register does not mount
+// ModePush there is no widget: it answers 404 and Mount does not mount
 // it.
 //
 // It accepts the token only for a pending, unexpired login in this browser

@@ -35,6 +35,7 @@ const (
 	FlowLogin   = "login"   // PasswordVerified, TwoStep, Callback
 	FlowEnroll  = "enroll"  // Enable and its status route
 	FlowDisable = "disable" // Disable
+	FlowLogout  = "logout"  // LogoutRoute
 )
 
 // Event is an audit record of a flow step. It never carries a token, an

@@ -57,7 +57,7 @@ func (h *Handlers) renderApprove(w http.ResponseWriter, r *http.Request, purpose
 		title = "Turn off two-step verification"
 	}
 	p := ApprovePage{
-		Page:        h.page(title),
+		Page:        h.page(r, title),
 		Purpose:     purpose,
 		Email:       email,
 		Action:      action,

@@ -98,14 +98,13 @@ func (h *Handlers) leaveTwoStep(w http.ResponseWriter, r *http.Request, sess *se
 func (h *Handlers) renderTwoStep(w http.ResponseWriter, r *http.Request, sess *session.Session, err error) {
 	status := http.StatusOK
 	p := TwoStepPage{
-		Page:            h.page("Confirm it's you"),
+		Page:            h.page(r, "Confirm it's you"),
 		Email:           sess.Email(),
 		Widget:          h.widgetEnabled(),
 		WidgetScriptURL: h.cfg.widgetScriptURL,
 		WidgetKey:       h.cfg.widgetKey,
 		Push:            h.pushEnabled(),
 		Action:          h.cfg.paths.TwoStep,
-		LoginURL:        h.cfg.paths.Login,
 	}
 	if err != nil {
 		f := describe(err)
