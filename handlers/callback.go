@@ -75,6 +75,10 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	sess := h.load(r)
+	if h.cfg.disabled {
+		h.signInFailed(w, r, sess, wrap(op, ErrDisabled, nil))
+		return
+	}
 	uid := sess.UserID()
 	if err := h.pendingErr(sess); err != nil {
 		h.signInFailed(w, r, sess, wrap(op, err, nil))

@@ -5,7 +5,7 @@
 // # Wiring
 //
 // After the app's own password check succeeds it calls
-// Handlers.PasswordVerified, which starts the login in the session and sends
+// Handlers.LogIn, which starts the login in the session and sends
 // the browser either on (no second factor) or to the two-step page.
 // Handlers.Register mounts the routes on an http.ServeMux:
 //

@@ -40,14 +40,14 @@ func Example_quickstart() {
 	mux := http.NewServeMux() // the app's existing mux
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		// ... the app checks e-mail and password here, then:
-		if err := twoFA.PasswordVerified(w, r, "42", r.FormValue("next")); err != nil {
+		if err := twoFA.LogIn(w, r, "42", r.FormValue("next")); err != nil {
 			http.Error(w, "login failed", http.StatusServiceUnavailable)
 		}
 	})
 	mux.HandleFunc("GET /dashboard", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "welcome")
 	})
-	twoFA.Mount(mux.Handle)                      // the two-step routes and POST /logout
+	twoFA.Mount(mux.Handle)                    // the two-step routes and POST /logout
 	app := httptest.NewServer(twoFA.Wrap(mux)) // the session check, from the same paths
 	defer app.Close()
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -94,13 +95,13 @@ const (
 	flowEnrollExp = "enroll_exp" // its expiry (RFC 3339), may be empty
 )
 
-// New returns Handlers for client, sessions sm and users. The defaults are
-// secure: push mode (both modes with WithWidgetKey), 5 pushes per user per
+// New returns Handlers for client, sessions sm and users (client is nil
+// only with Disabled). The defaults are secure: push mode (both modes with WithWidgetKey), 5 pushes per user per
 // 15 minutes, an in-memory Guard, the default paths and templates, and no
 // trusted cross-origin sources.
 func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts ...Option) (*Handlers, error) {
-	if client == nil || sm == nil || users == nil {
-		return nil, errors.New("handlers: new: client, session manager and user store are required")
+	if sm == nil || users == nil {
+		return nil, errors.New("handlers: new: session manager and user store are required")
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -110,6 +111,12 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
+	}
+	switch {
+	case client == nil && !cfg.disabled:
+		return nil, errors.New("handlers: new: nil client (to run without UNLOQ, pass a nil client with handlers.Disabled())")
+	case client != nil && cfg.disabled:
+		return nil, errors.New("handlers: new: Disabled with a client: pass a nil client")
 	}
 	switch cfg.mode {
 	case modeAuto:
@@ -157,6 +164,13 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 		return nil, fmt.Errorf("handlers: new: %w", err)
 	}
 	h.mw = mw
+	if cfg.disabled {
+		l := cfg.logger
+		if l == nil {
+			l = slog.Default()
+		}
+		l.Warn("unloq2fa: two-step verification is DISABLED (no UNLOQ client): users who have it cannot log in, and nobody can turn it on or off")
+	}
 	return h, nil
 }
 

@@ -107,6 +107,7 @@ type config struct {
 	formField       func(*http.Request) template.HTML
 	exemptions      []middleware.Exemption
 	webhookSecret   string
+	disabled        bool
 }
 
 func defaultConfig() config {
@@ -395,6 +396,27 @@ func WithRemoteLogout(secret string) Option {
 			return errors.New("handlers: WithRemoteLogout: empty webhook secret")
 		}
 		c.webhookSecret = secret
+		return nil
+	}
+}
+
+// Disabled runs the Handlers without UNLOQ, for an app started without
+// UNLOQ credentials (development, the app's own tests, an outage of the
+// configuration): pass a nil *unloq.Client with it. Then:
+//
+//   - LogIn works as usual for users without a second factor;
+//   - users who have UNLOQ as their second factor are not let in: their
+//     login stays pending and the two-step page says that two-step
+//     verification is unavailable (fail closed);
+//   - turning two-step verification on or off is refused with a page
+//     that says it is unavailable (ErrDisabled).
+//
+// New logs once that the Handlers are disabled, at Warn level, to the
+// WithLogger logger or, without one, to slog.Default(): the one message
+// the package logs without a logger, so the mode cannot go unnoticed.
+func Disabled() Option {
+	return func(c *config) error {
+		c.disabled = true
 		return nil
 	}
 }

@@ -30,7 +30,7 @@ func (e *env) appRoutes() appRoutes {
 	return appRoutes{
 		login: func(w http.ResponseWriter, r *http.Request) {
 			// The app's own password check would run here.
-			if err := e.h.PasswordVerified(w, r, r.FormValue("user_id"), r.FormValue("next")); err != nil {
+			if err := e.h.LogIn(w, r, r.FormValue("user_id"), r.FormValue("next")); err != nil {
 				http.Error(w, "login failed", http.StatusServiceUnavailable)
 			}
 		},
@@ -136,7 +136,7 @@ func routerFlows(t *testing.T, e *env) {
 func (e *env) mountApp(h *handlers.Handlers, handle func(string, http.Handler)) {
 	app := e.appRoutes()
 	app.login = func(w http.ResponseWriter, r *http.Request) {
-		if err := h.PasswordVerified(w, r, r.FormValue("user_id"), r.FormValue("next")); err != nil {
+		if err := h.LogIn(w, r, r.FormValue("user_id"), r.FormValue("next")); err != nil {
 			http.Error(w, "login failed", http.StatusServiceUnavailable)
 		}
 	}
