@@ -35,10 +35,10 @@ type Config struct {
 
 // User is a row of the app's users table.
 type User struct {
-	ID       string
-	Email    string
-	Hash     []byte
-	Admin    bool
+	ID    string
+	Email string
+	Hash  []byte
+	Admin bool
 }
 
 // App is the admin application.
