@@ -3,6 +3,7 @@ package hostapp_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"html"
 	"io"
 	"net/http"
@@ -41,8 +42,13 @@ func key32(t *testing.T) []byte {
 // newEnv starts the app; withUNLOQ false starts it without credentials.
 func newEnv(t *testing.T, withUNLOQ bool) *env {
 	e := &env{t: t}
+	// The README's keys: openssl rand -hex 32, twice, in the environment.
+	t.Setenv("SESSION_HASH_KEY", hex.EncodeToString(key32(t)))
+	t.Setenv("SESSION_BLOCK_KEY", hex.EncodeToString(key32(t)))
+	hashKey, blockKey, err := hostapp.SessionKeysFromEnv()
+	require.NoError(t, err)
 	cfg := hostapp.Config{CSRFKey: key32(t), CookieKey: key32(t), PlainHTTP: true, APIKey: apiKey,
-		SessionHash: key32(t), SessionBlk: key32(t)}
+		SessionHash: hashKey, SessionBlk: blockKey}
 	if withUNLOQ {
 		e.sim = unloqtest.NewServer(t, unloqtest.WithApprovalTimeout(5*time.Second))
 		cfg.UNLOQ = e.sim.Client(t, unloq.WithApprovalTimeout(10*time.Second))

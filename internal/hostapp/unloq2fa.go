@@ -1,8 +1,10 @@
 package hostapp
 
 import (
+	"encoding/hex"
 	"errors"
 	"net/http"
+	"os"
 
 	"github.com/gorilla/csrf"
 
@@ -37,4 +39,15 @@ func (a *App) setupTwoFA() error {
 	}
 	a.twoFA, err = handlers.New(a.cfg.UNLOQ, sm, a.store, hopts...)
 	return err
+}
+
+// SessionKeysFromEnv reads the two session keys, hex-encoded 32 bytes each
+// (openssl rand -hex 32), from SESSION_HASH_KEY and SESSION_BLOCK_KEY.
+func SessionKeysFromEnv() (hashKey, blockKey []byte, err error) {
+	hashKey, err1 := hex.DecodeString(os.Getenv("SESSION_HASH_KEY"))
+	blockKey, err2 := hex.DecodeString(os.Getenv("SESSION_BLOCK_KEY"))
+	if err := errors.Join(err1, err2); err != nil || len(hashKey) != 32 || len(blockKey) != 32 {
+		return nil, nil, errors.New("hostapp: SESSION_HASH_KEY and SESSION_BLOCK_KEY must be 32 bytes, hex")
+	}
+	return hashKey, blockKey, nil
 }
