@@ -206,9 +206,9 @@ func TestRevocationFailureFailsClosed(t *testing.T) {
 	assert.Empty(t, lines, "no state change: the cookie is kept")
 
 	// Writes fail typed; EndLogin still clears the session.
-	s2, _ := load(t, m, c)
+	_, _ = load(t, m, c)
 	f.down.Store(false)
-	s2, err = load(t, m, c)
+	s2, err := load(t, m, c)
 	require.NoError(t, err)
 	f.down.Store(true)
 	err = m.EndLogin(t.Context(), s2)
