@@ -47,7 +47,7 @@ func (h *Handlers) enablePaired(w http.ResponseWriter, r *http.Request, sess *se
 		return
 	}
 	h.html(w, http.StatusOK, TemplateApprove, ApprovePage{
-		Page:        h.page("Turn on two-step verification"),
+		Page:        h.page(r, "Turn on two-step verification"),
 		Purpose:     "enable",
 		Email:       user.Email,
 		Action:      h.cfg.paths.Enable,
@@ -73,7 +73,7 @@ func (h *Handlers) enrollRefused(w http.ResponseWriter, r *http.Request, user st
 		return true
 	}
 	p := ApprovePage{
-		Page:        h.page("Turn on two-step verification"),
+		Page:        h.page(r, "Turn on two-step verification"),
 		Purpose:     "enable",
 		Email:       user.Email,
 		Action:      h.cfg.paths.Enable,

@@ -18,7 +18,7 @@ import (
 //
 // The first POST (no "step") calls POST /v1/enroll with the user's e-mail
 // and the app name. When UNLOQ answers with a QR code, TemplateEnroll shows
-// it; its script polls the status route (GET Paths.EnableStatus(), JSON
+// it; its script polls the status route (GET Paths.EnableStatus, JSON
 // {"enrolled":bool}) and, once the phone scanned, submits step=confirm by
 // itself; without JavaScript the user presses "I scanned it — continue",
 // which posts the same. When UNLOQ already knows the user (it pushed the
@@ -33,7 +33,7 @@ import (
 // error page.
 func (h *Handlers) Enable() http.Handler { return http.HandlerFunc(h.serveEnable) }
 
-// EnableStatus serves GET Paths.EnableStatus(): {"enrolled":bool} for a
+// EnableStatus serves GET Paths.EnableStatus: {"enrolled":bool} for a
 // verified session with an enrollment in progress (401/409 otherwise). It
 // calls UNLOQ at most once per user every 2 s and answers from that
 // user's last result in between.
@@ -79,7 +79,7 @@ func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *ses
 	const op = "enable"
 	ctx := r.Context()
 	ip := h.clientIP(r)
-	ctx, release, err := h.begin(ctx, op, keyInFlightUser+user.ID)
+	ctx, release, err := h.begin(ctx, op, keyInFlightUser(user.ID))
 	if err != nil {
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", err)
 		return
@@ -91,7 +91,7 @@ func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *ses
 	if h.enableIfPaired(w, r, sess, user) {
 		return
 	}
-	if err := h.allow(ctx, op, keyPush+user.ID); err != nil {
+	if err := h.allow(ctx, op, keyPush(user.ID)); err != nil {
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", err)
 		return
 	}
@@ -144,7 +144,7 @@ func (h *Handlers) enableConfirm(w http.ResponseWriter, r *http.Request, sess *s
 		h.emit(ctx, kindFor(err), FlowEnroll, user.ID, h.clientIP(r), err)
 		h.renderApprove(w, r, "enable", user.Email, h.cfg.paths.Enable, "confirm", err)
 	}
-	ctx, release, err := h.begin(ctx, op, keyInFlightUser+user.ID)
+	ctx, release, err := h.begin(ctx, op, keyInFlightUser(user.ID))
 	if err != nil {
 		fail(err)
 		return
@@ -164,7 +164,7 @@ func (h *Handlers) enableConfirm(w http.ResponseWriter, r *http.Request, sess *s
 		h.renderEnroll(w, r, sess, user, err)
 		return
 	}
-	if err := h.allow(ctx, op, keyPush+user.ID); err != nil {
+	if err := h.allow(ctx, op, keyPush(user.ID)); err != nil {
 		fail(err)
 		return
 	}
@@ -238,7 +238,7 @@ func (h *Handlers) renderEnroll(w http.ResponseWriter, r *http.Request, sess *se
 		body := map[string]any{
 			"status":     "scan",
 			"qr_url":     qr,
-			"status_url": h.cfg.paths.EnableStatus(),
+			"status_url": h.cfg.paths.EnableStatus,
 			"confirm":    map[string]string{"method": http.MethodPost, "url": h.cfg.paths.Enable, "step": "confirm"},
 		}
 		if !exp.IsZero() {
@@ -248,11 +248,11 @@ func (h *Handlers) renderEnroll(w http.ResponseWriter, r *http.Request, sess *se
 		return
 	}
 	p := EnrollPage{
-		Page:        h.page("Turn on two-step verification"),
+		Page:        h.page(r, "Turn on two-step verification"),
 		Email:       user.Email,
 		QRURL:       qr,
 		ExpireAt:    exp,
-		StatusURL:   h.cfg.paths.EnableStatus(),
+		StatusURL:   h.cfg.paths.EnableStatus,
 		Action:      h.cfg.paths.Enable,
 		Step:        "confirm",
 		SettingsURL: h.cfg.paths.Settings,
@@ -328,12 +328,12 @@ const statusInterval = 2 * time.Second
 // statusInterval old, else false (the page polls again; the confirm step
 // asks UNLOQ itself).
 func (h *Handlers) enrolledStatus(ctx context.Context, op string, user store.User) (bool, error) {
-	allowed, err := h.guard.Allow(ctx, keyStatus+user.ID, 1, statusInterval)
+	allowed, err := h.guard.Allow(ctx, keyStatus(user.ID), 1, statusInterval)
 	if err != nil {
 		return false, wrap(op, ErrGuard, err)
 	}
 	if !allowed {
-		yes, err := h.guard.Used(ctx, keyStatusYes+user.ID)
+		yes, err := h.guard.Used(ctx, keyStatusYes(user.ID))
 		if err != nil {
 			return false, wrap(op, ErrGuard, err)
 		}
@@ -344,7 +344,7 @@ func (h *Handlers) enrolledStatus(ctx context.Context, op string, user store.Use
 		return false, vendorError(op+": enrolled", err, false)
 	}
 	if enrolled {
-		if _, err := h.guard.MarkUsed(ctx, keyStatusYes+user.ID, statusInterval); err != nil {
+		if _, err := h.guard.MarkUsed(ctx, keyStatusYes(user.ID), statusInterval); err != nil {
 			return false, wrap(op, ErrGuard, err)
 		}
 	}

@@ -4,13 +4,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 	"time"
 
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
+	"github.com/unloq2fa/unloq2fa/middleware"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -24,7 +28,8 @@ type Handlers struct {
 	users  store.UserStore
 	cfg    config
 	tmpl   *template.Template
-	guard  Guard
+	guard  guard.Guard
+	mw     *middleware.Middleware
 	cop    *http.CrossOriginProtection
 }
 
@@ -37,19 +42,50 @@ const (
 	tokenReplayTTL = 10 * time.Minute
 )
 
-// Guard key prefixes.
-const (
-	keyInFlightLogin  = "unloq2fa:inflight:login:"
-	keyInFlightUser   = "unloq2fa:inflight:user:"
-	keyPush           = "unloq2fa:push:"
-	keyCallback       = "unloq2fa:callback:"        // failed callbacks per user
-	keyCallbackLogin  = "unloq2fa:callback-login:"  // callbacks per pending login
-	keyCallbackFailed = "unloq2fa:callback-failed:" // a login whose callback failed
-	keyToken          = "unloq2fa:token:"
-	keyLoginDone      = "unloq2fa:login-done:"
-	keyStatus         = "unloq2fa:enroll-status:"     // UNLOQ calls of the status route
-	keyStatusYes      = "unloq2fa:enroll-status-yes:" // its last positive answer
-)
+// The Guard records of the handlers. A LoginID or a token is hashed
+// (SHA-256, hex) before it becomes a Key's ID: it never reaches a shared
+// Guard in clear.
+
+// keyInFlightLogin: the push of one pending login that waits on the phone.
+func keyInFlightLogin(uid, loginID string) guard.Key {
+	return guard.Key{Kind: "inflight-login", User: uid, ID: hashHex(loginID)}
+}
+
+// keyInFlightUser: the approval of a settings change (enable, disable).
+func keyInFlightUser(uid string) guard.Key { return guard.Key{Kind: "inflight-user", User: uid} }
+
+// keyPush: the user's push budget.
+func keyPush(uid string) guard.Key { return guard.Key{Kind: "push", User: uid} }
+
+// keyCallback: the user's budget of failed widget callbacks.
+func keyCallback(uid string) guard.Key { return guard.Key{Kind: "callback", User: uid} }
+
+// keyCallbackLogin: the callback budget of one pending login.
+func keyCallbackLogin(uid, loginID string) guard.Key {
+	return guard.Key{Kind: "callback-login", User: uid, ID: hashHex(loginID)}
+}
+
+// keyCallbackFailed: a pending login whose callback failed.
+func keyCallbackFailed(uid, loginID string) guard.Key {
+	return guard.Key{Kind: "callback-failed", User: uid, ID: hashHex(loginID)}
+}
+
+// keyToken: the replay record of a redeemed UNLOQ token.
+func keyToken(uid, token string) guard.Key {
+	return guard.Key{Kind: "token", User: uid, ID: hashHex(token)}
+}
+
+// keyLoginDone: a pending login that completed or was retired (logged
+// out, or replaced by a new password step); a LoginID is used once.
+func keyLoginDone(uid, loginID string) guard.Key {
+	return guard.Key{Kind: "login-done", User: uid, ID: hashHex(loginID)}
+}
+
+// keyStatus: the UNLOQ calls of the enrollment status route.
+func keyStatus(uid string) guard.Key { return guard.Key{Kind: "status", User: uid} }
+
+// keyStatusYes: the status route's last positive answer.
+func keyStatusYes(uid string) guard.Key { return guard.Key{Kind: "status-yes", User: uid} }
 
 // Session flow keys.
 const (
@@ -59,13 +95,13 @@ const (
 	flowEnrollExp = "enroll_exp" // its expiry (RFC 3339), may be empty
 )
 
-// New returns Handlers for client, sessions sm and users. The defaults are
-// secure: push mode (both modes with WithWidgetKey), 5 pushes per user per
+// New returns Handlers for client, sessions sm and users (client is nil
+// only with Disabled). The defaults are secure: push mode (both modes with WithWidgetKey), 5 pushes per user per
 // 15 minutes, an in-memory Guard, the default paths and templates, and no
 // trusted cross-origin sources.
 func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts ...Option) (*Handlers, error) {
-	if client == nil || sm == nil || users == nil {
-		return nil, errors.New("handlers: new: client, session manager and user store are required")
+	if sm == nil || users == nil {
+		return nil, errors.New("handlers: new: session manager and user store are required")
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -75,6 +111,12 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
+	}
+	switch {
+	case client == nil && !cfg.disabled:
+		return nil, errors.New("handlers: new: nil client (to run without UNLOQ, pass a nil client with handlers.Disabled())")
+	case client != nil && cfg.disabled:
+		return nil, errors.New("handlers: new: Disabled with a client: pass a nil client")
 	}
 	switch cfg.mode {
 	case modeAuto:
@@ -88,7 +130,7 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 		}
 	}
 	p := cfg.paths
-	routes := []string{p.TwoStep, p.Callback, p.Enable, p.EnableStatus(), p.Disable}
+	routes := []string{p.TwoStep, p.Callback, p.Enable, p.EnableStatus, p.Disable, p.Logout, p.RemoteLogout}
 	if cfg.recovery != nil {
 		routes = append(routes, p.RecoveryCodes)
 		if err := checkRecoveryTemplates(cfg.tmpl); err != nil {
@@ -104,7 +146,11 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 	}
 	h := &Handlers{client: client, sm: sm, users: users, cfg: cfg, guard: cfg.guard, tmpl: cfg.tmpl}
 	if h.guard == nil {
-		h.guard = NewMemoryGuard(GuardClock(cfg.now))
+		g, err := guard.NewMemory()
+		if err != nil {
+			return nil, fmt.Errorf("handlers: new: %w", err)
+		}
+		h.guard = g
 	}
 	if h.tmpl == nil {
 		t, err := defaultTemplates()
@@ -119,6 +165,18 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 			return nil, errors.New("handlers: new: invalid trusted origin")
 		}
 	}
+	mw, err := h.newMiddleware()
+	if err != nil {
+		return nil, fmt.Errorf("handlers: new: %w", err)
+	}
+	h.mw = mw
+	if cfg.disabled {
+		l := cfg.logger
+		if l == nil {
+			l = slog.Default()
+		}
+		l.Warn("unloq2fa: two-step verification is DISABLED (no UNLOQ client): users who have it cannot log in, and nobody can turn it on or off")
+	}
 	return h, nil
 }
 
@@ -127,41 +185,6 @@ func (h *Handlers) Paths() Paths { return h.cfg.paths }
 
 // Mode reports the two-step mode in effect.
 func (h *Handlers) Mode() Mode { return h.cfg.mode }
-
-// Register mounts every route on mux with method patterns:
-//
-//	GET  {TwoStep}         POST {TwoStep}
-//	GET  {Callback}        (ModeWidget and ModeBoth only)
-//	POST {Enable}          GET  {Enable}/status
-//	POST {Disable}
-//
-// (GET patterns also match HEAD; the callback refuses HEAD.) It also
-// mounts each path without a method, so that any other method reaches the
-// handler, which answers 405 with an Allow header, the security headers
-// and, for API clients, JSON. Register panics, like http.ServeMux.Handle,
-// if mux already has one of these patterns.
-func (h *Handlers) Register(mux *http.ServeMux) {
-	p := h.cfg.paths
-	ts, cb, en, st, dis := h.TwoStep(), h.Callback(), h.Enable(), h.EnableStatus(), h.Disable()
-	routes := map[string]http.Handler{p.TwoStep: ts, p.Enable: en, p.EnableStatus(): st, p.Disable: dis}
-	mux.Handle("GET "+p.TwoStep, ts)
-	mux.Handle("POST "+p.TwoStep, ts)
-	if h.widgetEnabled() {
-		mux.Handle("GET "+p.Callback, cb)
-		routes[p.Callback] = cb
-	}
-	mux.Handle("POST "+p.Enable, en)
-	mux.Handle("GET "+p.EnableStatus(), st)
-	mux.Handle("POST "+p.Disable, dis)
-	if h.cfg.recovery != nil { // POST {RecoveryCodes}
-		rc := h.RecoveryCodes()
-		mux.Handle("POST "+p.RecoveryCodes, rc)
-		routes[p.RecoveryCodes] = rc
-	}
-	for path, hd := range routes {
-		mux.Handle(path, hd)
-	}
-}
 
 func (h *Handlers) pushEnabled() bool   { return h.cfg.mode == ModePush || h.cfg.mode == ModeBoth }
 func (h *Handlers) widgetEnabled() bool { return h.cfg.mode == ModeWidget || h.cfg.mode == ModeBoth }

@@ -68,7 +68,7 @@ func (h *Handlers) serveRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	ctx, release, err := h.reserve(ctx, op, keyInFlightUser+user.ID, keyPush+user.ID)
+	ctx, release, err := h.reserve(ctx, op, keyInFlightUser(user.ID), keyPush(user.ID))
 	if err != nil {
 		fail(err)
 		return
@@ -129,7 +129,7 @@ func (h *Handlers) renderRecoveryCodes(w http.ResponseWriter, r *http.Request, u
 		return
 	}
 	p := RecoveryCodesPage{
-		Page:          h.page("Your recovery codes"),
+		Page:          h.page(r, "Your recovery codes"),
 		Email:         user.Email,
 		Codes:         codes,
 		Enabled:       enabled,

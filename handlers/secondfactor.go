@@ -20,7 +20,7 @@ const (
 const maxFactorLen = 64
 
 // PendingUser reports the user whose login in r's session waits for its
-// second step: the user id and e-mail given to PasswordVerified. ok is
+// second step: the user id and e-mail given to LogIn. ok is
 // false when there is no such login or its pending window is over. A
 // factor the application checks itself (see CompleteSecondFactor) must be
 // checked for this user.
@@ -48,7 +48,7 @@ func (h *Handlers) PendingUser(r *http.Request) (userID, email string, ok bool) 
 // login completes once (an old copy of its cookie, or a login that was
 // logged out, cannot complete). Then the session is renewed with
 // was_2fa=true and the browser is sent (303) to the next remembered by
-// PasswordVerified (an API client gets {"redirect": …}).
+// LogIn (an API client gets {"redirect": …}).
 //
 // On error nothing was written to w and the session is unchanged; the
 // error matches ErrCrossOrigin, ErrBadRequest (factor), ErrNotPending,
@@ -103,7 +103,7 @@ func (h *Handlers) finishLogin(w http.ResponseWriter, r *http.Request, sess *ses
 	if err := h.checkAccount(ctx, op, sess); err != nil {
 		return err
 	}
-	first, err := h.guard.MarkUsed(ctx, loginDoneKey(sess.LoginID()), h.loginDoneTTL())
+	first, err := h.guard.MarkUsed(ctx, keyLoginDone(sess.UserID(), sess.LoginID()), h.loginDoneTTL())
 	if err != nil {
 		return wrap(op, ErrGuard, err)
 	}

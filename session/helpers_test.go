@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -128,13 +127,4 @@ func flipByte(v string, i int) string {
 		b[i] = 'A'
 	}
 	return string(b)
-}
-
-func containsAny(s string, subs ...string) bool {
-	for _, x := range subs {
-		if x != "" && strings.Contains(s, x) {
-			return true
-		}
-	}
-	return false
 }

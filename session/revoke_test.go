@@ -206,6 +206,7 @@ func TestRevocationFailureFailsClosed(t *testing.T) {
 	assert.Empty(t, lines, "no state change: the cookie is kept")
 
 	// Writes fail typed; EndLogin still clears the session.
+	_, _ = load(t, m, c)
 	f.down.Store(false)
 	s2, err := load(t, m, c)
 	require.NoError(t, err)

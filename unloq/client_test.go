@@ -127,7 +127,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // TestNilContext: a nil context is treated as context.Background.
 func TestNilContext(t *testing.T) {
 	c, _, _ := newTestClient(t, ok("x", `{"enrolled":true}`))
-	//nolint:staticcheck // SA1012: deliberately nil
+	//lint:ignore SA1012 a nil context is what this test checks
 	got, err := c.Enrolled(nil, "u@x.test")
 	require.NoError(t, err)
 	assert.True(t, got)

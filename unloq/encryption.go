@@ -89,7 +89,8 @@ func DecryptEncryptionKey(priv *rsa.PrivateKey, encoded string) ([]byte, error) 
 	}
 	// PKCS#1 v1.5 is deprecated; it is kept only as a fallback for UNLOQ's
 	// undocumented padding.
-	if pt, err := rsa.DecryptPKCS1v15(nil, priv, ct); err == nil { //nolint:staticcheck // SA1019: see above
+	//lint:ignore SA1019 the fallback for UNLOQ's undocumented padding, see above
+	if pt, err := rsa.DecryptPKCS1v15(nil, priv, ct); err == nil {
 		return pt, nil
 	}
 	return nil, errors.New("unloq: decrypt encryption key: decryption failed (tried RSA-OAEP SHA-256, RSA-OAEP SHA-1, PKCS#1 v1.5)")

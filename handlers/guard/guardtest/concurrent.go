@@ -58,10 +58,10 @@ func testConcurrentBegin(e *env) {
 		wins := e.race(func() (bool, error) {
 			rel, ok, err := e.g.Begin(e.ctx, e.key(rk), 100*e.ttl)
 			if err != nil {
-				return false, fmt.Errorf("Begin: %w", err)
+				return false, fmt.Errorf("guardtest: Begin: %w", err)
 			}
 			if ok != (rel != nil) {
-				return false, fmt.Errorf("Begin: ok %v with release set %v", ok, rel != nil)
+				return false, fmt.Errorf("guardtest: Begin: ok %v with release set %v", ok, rel != nil)
 			}
 			if ok {
 				mu.Lock()
@@ -103,7 +103,7 @@ func testConcurrentAllow(e *env) {
 		wins := e.race(func() (bool, error) {
 			ok, err := e.g.Allow(e.ctx, e.key(rk), limit, 100*e.ttl)
 			if err != nil {
-				return false, fmt.Errorf("Allow: %w", err)
+				return false, fmt.Errorf("guardtest: Allow: %w", err)
 			}
 			return ok, nil
 		})
