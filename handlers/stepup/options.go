@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/unloq2fa/unloq2fa/store"
 )
 
 // InFlight marks a (session, action) pair as waiting on the phone. Its
@@ -50,6 +52,7 @@ type config struct {
 	tmpl              *template.Template
 	appName           string
 	cancelURL         string
+	address           func(store.User) (string, error) // WithUNLOQAddress; nil: the e-mail
 }
 
 // WithClock sets the time source used for approval ages (default
