@@ -25,69 +25,54 @@ func WithUNLOQAddress(f handlers.AddressFunc) Option {
 	}
 }
 
-// recipient is whom UNLOQ is asked: the UNLOQ id the store remembers for
-// the user when it keeps ids and knows one (UNLOQ's own handle on the
-// paired account), else the user's UNLOQ address.
-type recipient struct {
-	addr    string
-	unloqID string
-}
-
-func (r recipient) request() unloq.AuthorizeRequest {
-	if r.unloqID != "" {
-		return unloq.AuthorizeRequest{UnloqID: unloq.ID(r.unloqID)}
+// request addresses an authorisation to rc: by UNLOQ id when the store
+// remembers one (UNLOQ's own handle on the paired account), else by
+// address.
+func request(rc identity.Recipient) unloq.AuthorizeRequest {
+	if rc.UnloqID != "" {
+		return unloq.AuthorizeRequest{UnloqID: unloq.ID(rc.UnloqID)}
 	}
-	return unloq.AuthorizeRequest{Email: r.addr}
+	return unloq.AuthorizeRequest{Email: rc.Address}
 }
 
 // sameIdentity checks that the store's user is still the one the session
-// logged in: the user's UNLOQ address (identity.Address) must name the
-// session's address (identity.Same, the rules of the handlers). A user
-// without an UNLOQ second factor and without an UNLOQ address keeps its
-// e-mail in the session, as the handlers do, and must match it byte for
-// byte. It returns the recipient of the user's approvals.
-func (s *StepUp) sameIdentity(op string, user store.User, sessAddr string) (recipient, error) {
-	addr, err := identity.Address(s.cfg.address, user)
-	if err != nil {
+// logged in: the user's UNLOQ address must name the session's address
+// (identity.Same, the rules of the handlers). A user without an UNLOQ
+// second factor and without an UNLOQ address keeps its e-mail in the
+// session, as the handlers do, and must match it byte for byte. It returns
+// the recipient of the user's approvals.
+func (s *StepUp) sameIdentity(op string, user store.User, sessAddr string) (identity.Recipient, error) {
+	rc, err := identity.RecipientOf(s.users, s.cfg.address, user)
+	switch {
+	case errors.Is(err, identity.ErrNoEmail), errors.Is(err, identity.ErrRefused), errors.Is(err, identity.ErrInvalid):
 		if user.SecondFactor == store.SecondFactorUNLOQ {
-			return recipient{}, wrap(op, ErrAddress, err)
+			return identity.Recipient{}, wrap(op, ErrAddress, err)
 		}
 		if user.Email != sessAddr {
-			return recipient{}, wrap(op, ErrAccountChanged, nil)
+			return identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
 		}
-		return recipient{}, nil
+		return identity.Recipient{}, nil
+	case err != nil:
+		return identity.Recipient{}, wrap(op, ErrStore, err)
 	}
-	if !identity.Same(addr, sessAddr) {
-		return recipient{}, wrap(op, ErrAccountChanged, nil)
-	}
-	rc := recipient{addr: addr}
-	if _, ok := s.users.(store.UnloqIDStore); ok && user.UnloqID != "" {
-		if err := store.ValidateUnloqID(user.UnloqID); err != nil {
-			return recipient{}, wrap(op, ErrStore, err)
-		}
-		rc.unloqID = user.UnloqID
+	if !identity.Same(rc.Address, sessAddr) {
+		return identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
 	}
 	return rc, nil
 }
 
 // checkReply refuses an approval whose reply names another UNLOQ account
-// than the one asked (by unloq_id, or by address in the user data). Fields
-// the reply leaves out are not checked.
-func checkReply(op string, rc recipient, res *unloq.ApprovalResult) error {
+// than the one asked (identity.Recipient.Matches).
+func checkReply(op string, rc identity.Recipient, res *unloq.ApprovalResult) error {
 	if res == nil {
 		return nil
 	}
-	ids := []unloq.ID{res.UnloqID}
+	ok := rc.Matches(string(res.UnloqID), "")
 	if res.User != nil {
-		ids = append(ids, res.User.UnloqID)
-		if res.User.Email != "" && !identity.Same(res.User.Email, rc.addr) {
-			return wrap(op, ErrAccountChanged, errors.New("the approval is for another UNLOQ account (e-mail)"))
-		}
+		ok = ok && rc.Matches(string(res.User.UnloqID), res.User.Email)
 	}
-	for _, id := range ids {
-		if rc.unloqID != "" && id != "" && string(id) != rc.unloqID {
-			return wrap(op, ErrAccountChanged, errors.New("the approval is for another UNLOQ account (unloq_id)"))
-		}
+	if !ok {
+		return wrap(op, ErrAccountChanged, errors.New("the approval is for another UNLOQ account"))
 	}
 	return nil
 }

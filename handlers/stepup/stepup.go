@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/unloq2fa/unloq2fa/internal/identity"
 	"github.com/unloq2fa/unloq2fa/internal/inflight"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
@@ -154,33 +155,33 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // account checks the session's login and returns the store's user and
 // the recipient of its approvals (identity.go).
-func (s *StepUp) account(ctx context.Context, op string, sess *session.Session) (store.User, recipient, error) {
+func (s *StepUp) account(ctx context.Context, op string, sess *session.Session) (store.User, identity.Recipient, error) {
 	switch sess.State() {
 	case session.StateVerified:
 	case session.StateAnonymous:
-		return store.User{}, recipient{}, wrap(op, ErrNotLoggedIn, nil)
+		return store.User{}, identity.Recipient{}, wrap(op, ErrNotLoggedIn, nil)
 	default:
-		return store.User{}, recipient{}, wrap(op, ErrNotVerified, nil)
+		return store.User{}, identity.Recipient{}, wrap(op, ErrNotVerified, nil)
 	}
 	user, err := s.users.User(ctx, sess.UserID())
 	if errors.Is(err, store.ErrUserNotFound) {
-		return store.User{}, recipient{}, wrap(op, ErrAccountChanged, nil)
+		return store.User{}, identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
 	}
 	if err != nil {
-		return store.User{}, recipient{}, wrap(op, ErrStore, err)
+		return store.User{}, identity.Recipient{}, wrap(op, ErrStore, err)
 	}
 	if user.ID != sess.UserID() { // ids compare exactly
-		return store.User{}, recipient{}, wrap(op, ErrAccountChanged, nil)
+		return store.User{}, identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
 	}
 	rc, err := s.sameIdentity(op, user, sess.Email())
 	if err != nil {
-		return store.User{}, recipient{}, err
+		return store.User{}, identity.Recipient{}, err
 	}
 	return user, rc, nil
 }
 
 // serveBrowser shows the waiting page, or (for its POST) runs the approval.
-func (g *guarded) serveBrowser(w http.ResponseWriter, r *http.Request, sess *session.Session, rc recipient) {
+func (g *guarded) serveBrowser(w http.ResponseWriter, r *http.Request, sess *session.Session, rc identity.Recipient) {
 	s := g.s
 	action, ok := safePath(r.URL.RequestURI())
 	if !ok {
@@ -231,7 +232,7 @@ func (g *guarded) waitPage(w http.ResponseWriter, r *http.Request, action, mode 
 
 // serveAPI answers API clients: 428 with instructions, or the approval
 // when the request carries the step-up header on a non-safe method.
-func (g *guarded) serveAPI(w http.ResponseWriter, r *http.Request, sess *session.Session, rc recipient) {
+func (g *guarded) serveAPI(w http.ResponseWriter, r *http.Request, sess *session.Session, rc identity.Recipient) {
 	mode := r.Header.Get(HeaderStepUp)
 	if mode != "" && mode != modeRun && mode != modeGrant {
 		g.s.refuse(w, r, wrap("step-up", ErrBadRequest, errors.New("malformed "+HeaderStepUp+" header")))
@@ -252,7 +253,7 @@ func (g *guarded) serveAPI(w http.ResponseWriter, r *http.Request, sess *session
 // approve asks the phone (one approval in flight per session and action),
 // then records the grant and redirects (grant) or runs next with rr (run).
 // Nothing changes unless the phone approved.
-func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.Session, rc recipient, mode string, rr *http.Request) {
+func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.Session, rc identity.Recipient, mode string, rr *http.Request) {
 	s := g.s
 	const op = "approve"
 	ctx := r.Context()
@@ -277,7 +278,7 @@ func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.
 		return
 	}
 	defer release()
-	req := rc.request() // by unloq_id when known, else by address
+	req := request(rc) // by unloq_id when known, else by address
 	req.Reference, req.Variables, req.IP, req.GenerateToken = ref, vars, s.cfg.clientIP(r), false
 	res, err := s.client.Authorize(ctx, g.a.Code, req)
 	if err != nil {

@@ -47,3 +47,32 @@ func TestAddress(t *testing.T) {
 	}
 	assert.True(t, identity.Valid("sam@example.com"))
 }
+
+// noIDs is a UserStore without the UnloqIDStore capability.
+type noIDs struct{ store.UserStore }
+
+func TestRecipient(t *testing.T) {
+	mem := store.NewMemory()
+	u := store.User{ID: "7", Email: "sam@example.com", UnloqID: "42"}
+
+	r, err := identity.RecipientOf(mem, nil, u)
+	require.NoError(t, err)
+	assert.Equal(t, identity.Recipient{Address: "sam@example.com", UnloqID: "42"}, r)
+
+	r, err = identity.RecipientOf(noIDs{mem}, nil, u)
+	require.NoError(t, err)
+	assert.Equal(t, identity.Recipient{Address: "sam@example.com"}, r, "a store without ids is asked by address")
+
+	_, err = identity.RecipientOf(mem, nil, store.User{ID: "7", Email: "sam@example.com", UnloqID: "4 2"})
+	assert.Error(t, err, "a malformed remembered id is not used")
+	_, err = identity.RecipientOf(mem, nil, store.User{ID: "7", Email: "sam"})
+	assert.ErrorIs(t, err, identity.ErrInvalid)
+
+	r = identity.Recipient{Address: "sam@example.com", UnloqID: "42"}
+	assert.True(t, r.Matches("42", "SAM@example.com"))
+	assert.True(t, r.Matches("", ""), "left-out fields are not checked")
+	assert.False(t, r.Matches("43", "sam@example.com"))
+	assert.False(t, r.Matches("42", "mallory@example.com"))
+	assert.False(t, r.Matches("", "\u017fam@example.com"))
+	assert.True(t, identity.Recipient{Address: "sam@example.com"}.Matches("43", "sam@example.com"), "no id known: the e-mail decides")
+}
