@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 	"unicode/utf8"
+
+	"github.com/unloq2fa/unloq2fa/store"
 )
 
 // InFlight marks a session as waiting for its key on the phone. Its Begin
@@ -45,6 +47,7 @@ type config struct {
 	cop         *http.CrossOriginProtection
 	clientIP    func(*http.Request) string
 	onError     func(http.ResponseWriter, *http.Request, error)
+	address     func(store.User) (string, error) // WithUNLOQAddress; nil: the e-mail
 }
 
 // WithPrivateKey uses the application's own RSA key pair (at least 2048
