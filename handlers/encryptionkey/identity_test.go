@@ -159,3 +159,22 @@ func TestReplyForAnotherUnloqIDRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestHostContentSecurityPolicyKept: a refusal used to replace the host's
+// Content-Security-Policy (also on the application's own error page, see
+// WithErrorHandler); it is kept, and framing is still forbidden.
+func TestHostContentSecurityPolicyKept(t *testing.T) {
+	const host = "default-src 'none'; script-src 'nonce-h0st'"
+	h := newHarness(t, nil)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", host)
+		h.app.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(app.Close)
+	res, err := http.Get(app.URL + "/unlock")
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	assert.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+	assert.Equal(t, []string{host, "frame-ancestors 'none'"}, res.Header.Values("Content-Security-Policy"))
+	assert.Equal(t, "DENY", res.Header.Get("X-Frame-Options"))
+}

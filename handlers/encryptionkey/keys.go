@@ -14,6 +14,7 @@ import (
 	"net/http"
 
 	"github.com/unloq2fa/unloq2fa/internal/accept"
+	"github.com/unloq2fa/unloq2fa/internal/csp"
 	"github.com/unloq2fa/unloq2fa/internal/identity"
 	"github.com/unloq2fa/unloq2fa/internal/inflight"
 	"github.com/unloq2fa/unloq2fa/session"
@@ -222,7 +223,7 @@ func (k *Keys) fail(w http.ResponseWriter, r *http.Request, err error) {
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	csp.DenyFraming(hd) // keeps the host's policy (internal/csp)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	if errors.Is(err, ErrMethod) {
 		hd.Set("Allow", http.MethodPost)

@@ -83,8 +83,12 @@
 // # Security headers and errors
 //
 // Every page and JSON answer of this package sends Cache-Control:
-// no-store, Referrer-Policy: no-referrer, X-Frame-Options: DENY and
-// Content-Security-Policy: frame-ancestors 'none'. Non-safe requests are
+// no-store, Referrer-Policy: no-referrer, X-Frame-Options: DENY and a
+// Content-Security-Policy that forbids framing: the host's own policy, if
+// it set one on the response, is kept as it is, and the policy
+// "frame-ancestors 'none'" is added beside it unless the host's already
+// says so (browsers enforce each policy, so neither loosens the other).
+// Non-safe requests are
 // checked with http.CrossOriginProtection before anything else. Each
 // refusal is an *Error matching one of the Err… sentinels, given to
 // WithOnRefusal and WithLogger; no error text carries form values,
