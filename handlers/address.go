@@ -5,9 +5,9 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 
+	"github.com/unloq2fa/unloq2fa/internal/identity"
 	"github.com/unloq2fa/unloq2fa/store"
 )
 
@@ -44,43 +44,18 @@ func WithUNLOQAddress(f AddressFunc) Option {
 	}
 }
 
-// maxAddressLen bounds an UNLOQ address (the length a mail path allows).
-const maxAddressLen = 254
-
-// address returns user's UNLOQ address: ErrNoEmail for a user without an
-// e-mail (default mapping), ErrAddress for one that UNLOQ would refuse or
-// that the configured AddressFunc refuses.
+// address returns user's UNLOQ address (identity.Address): ErrNoEmail for
+// a user without an e-mail (default mapping), ErrAddress for one that
+// UNLOQ would refuse or that the configured AddressFunc refuses.
 func (h *Handlers) address(op string, user store.User) (string, error) {
-	addr := user.Email
-	if h.cfg.acct.address == nil {
-		if addr == "" {
-			return "", wrap(op, ErrNoEmail, nil)
-		}
-	} else {
-		var err error
-		addr, err = h.cfg.acct.address(user)
-		if err != nil {
-			return "", wrap(op, ErrAddress, err)
-		}
-	}
-	// ASCII white space around an address is ignored, as by the
-	// comparisons (sameEmail); the address is otherwise used as written.
-	if !validAddress(trimEmailSpace(addr)) {
-		return "", wrap(op, ErrAddress, errors.New("not an address UNLOQ accepts"))
+	addr, err := identity.Address(h.cfg.acct.address, user)
+	switch {
+	case errors.Is(err, identity.ErrNoEmail):
+		return "", wrap(op, ErrNoEmail, nil)
+	case err != nil:
+		return "", wrap(op, ErrAddress, err)
 	}
 	return addr, nil
-}
-
-// validAddress reports whether addr is a bare e-mail address, exactly as
-// written: local@domain that net/mail parses back to itself, at most
-// maxAddressLen bytes, without control characters.
-func validAddress(addr string) bool {
-	if addr == "" || len(addr) > maxAddressLen || !strings.Contains(addr, "@") ||
-		strings.ContainsFunc(addr, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return false
-	}
-	a, err := mail.ParseAddress(addr)
-	return err == nil && a.Name == "" && a.Address == addr
 }
 
 // VirtualAddress returns an AddressFunc that derives a virtual UNLOQ

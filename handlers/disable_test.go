@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"testing"
@@ -57,25 +58,39 @@ func TestDisableDeniedThenOTP(t *testing.T) {
 	assert.Equal(t, "", e.user("1").SecondFactor)
 }
 
+// disableAuthorize is the path of the disable action's approval.
+const disableAuthorize = "/v1/authorize/" + handlers.DefaultDisableAction
+
 func TestDisableFailuresChangeNothing(t *testing.T) {
 	cases := []struct {
 		name  string
 		setup func(e *env)
 		code  int
+		hang  string // the approval call that hangs, and the only one made
 	}{
-		{"timeout", func(e *env) { e.behave(alice, unloqtest.BehaviorIgnore) }, http.StatusGatewayTimeout},
+		{"timeout", func(e *env) { e.behave(alice, unloqtest.BehaviorIgnore) }, http.StatusGatewayTimeout, ""},
+		// The login remembered the unloq_id: the approval is the disable
+		// action (authorize).
+		{"authorize hang", func(e *env) {
+			e.sim.Sim.InjectFault(unloqtest.Fault{Path: disableAuthorize, Mode: unloqtest.FaultHang})
+		}, http.StatusGatewayTimeout, disableAuthorize},
+		// With the unloq_id forgotten, authorize does not apply: the
+		// approval is a login request (authenticate).
 		{"authenticate hang", func(e *env) {
+			u := e.user("1")
+			u.UnloqID = ""
+			require.NoError(e.t, e.users.Put(context.Background(), u))
 			e.sim.Sim.InjectFault(unloqtest.Fault{Path: "/v1/authenticate", Mode: unloqtest.FaultHang})
-		}, http.StatusGatewayTimeout},
+		}, http.StatusGatewayTimeout, "/v1/authenticate"},
 		{"token garbage", func(e *env) {
 			e.behave(alice, unloqtest.BehaviorApprove)
 			e.sim.Sim.InjectFault(unloqtest.Fault{Path: "/v1/token", Mode: unloqtest.FaultGarbage})
-		}, http.StatusBadGateway},
-		{"no device", func(e *env) { e.behave(alice, unloqtest.BehaviorUnregistered) }, http.StatusConflict},
+		}, http.StatusBadGateway, ""},
+		{"no device", func(e *env) { e.behave(alice, unloqtest.BehaviorUnregistered) }, http.StatusConflict, ""},
 		{"store write", func(e *env) {
 			e.behave(alice, unloqtest.BehaviorApprove)
 			e.users.failSet(assert.AnError)
-		}, http.StatusServiceUnavailable},
+		}, http.StatusServiceUnavailable, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,8 +99,13 @@ func TestDisableFailuresChangeNothing(t *testing.T) {
 			b := e.browser()
 			b.loginVerified("1", alice)
 			tc.setup(e)
+			e.sim.Sim.ResetRequests()
 			r := b.post("/settings/2fa/disable", nil)
 			assert.Equal(t, tc.code, r.code, r.String())
+			if tc.hang != "" {
+				assert.Equal(t, 1, e.countRequests(tc.hang), "the fault is on the path the approval used")
+				assert.Equal(t, 1, e.countRequests("/v1/authenticate")+e.countRequests(disableAuthorize), "and no other")
+			}
 			assert.Equal(t, store.SecondFactorUNLOQ, e.user("1").SecondFactor)
 			assert.Zero(t, e.users.setCount())
 			_, ok := e.events.last(handlers.EventDisabled)

@@ -157,3 +157,17 @@ func TestNonBrowserPOSTWithoutOriginAllowed(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, r.code)
 	assert.True(t, strings.HasPrefix(r.loc, "/x"))
 }
+
+// TestSecurityHeadersKeepHostPolicy: a host's own Content-Security-Policy
+// stays in force on the library's pages; framing is forbidden on top of it.
+func TestSecurityHeadersKeepHostPolicy(t *testing.T) {
+	e := newEnv(t)
+	const hostPolicy = "default-src 'self'; script-src 'self'"
+	rec := httptest.NewRecorder()
+	rec.Header().Set("Content-Security-Policy", hostPolicy)
+	e.h.TwoStep().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login/two-step", nil))
+	policies := rec.Header().Values("Content-Security-Policy")
+	assert.Contains(t, policies, hostPolicy, "the host's policy is kept")
+	assert.Contains(t, policies, "frame-ancestors 'none'", "framing is still forbidden")
+	assert.Equal(t, "DENY", rec.Header().Get("X-Frame-Options"))
+}

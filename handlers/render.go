@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/unloq2fa/unloq2fa/internal/accept"
+	"github.com/unloq2fa/unloq2fa/internal/csp"
 )
 
 //go:embed templates/*.html
@@ -109,14 +110,14 @@ func defaultTemplates() (*template.Template, error) {
 }
 
 // setSecurityHeaders marks a 2FA response as private, unframeable and
-// referrer-free.
+// referrer-free, without dropping a Content-Security-Policy the host set.
 func setSecurityHeaders(w http.ResponseWriter) {
 	hd := w.Header()
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Pragma", "no-cache")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	csp.DenyFraming(hd) // keeps a host's own policy in force
 	hd.Set("X-Content-Type-Options", "nosniff")
 }
 

@@ -26,9 +26,17 @@
 //
 // # Who may ask
 //
-// Only a verified login whose user still exists with the session's e-mail
-// (compared exactly) and has UNLOQ as the second factor; others get
-// ErrNotLoggedIn, ErrNotVerified, ErrAccountChanged or ErrNoUNLOQ. Only a
+// Only a verified login whose user still exists, has UNLOQ as the second
+// factor and still maps to the session's UNLOQ address; others get
+// ErrNotLoggedIn, ErrNotVerified, ErrNoUNLOQ, ErrAddress or
+// ErrAccountChanged. The address is the user's e-mail unless
+// WithUNLOQAddress sets the function given to handlers.WithUNLOQAddress
+// (for example handlers.VirtualAddress's, for users without an e-mail);
+// addresses compare as the handlers compare them (ASCII letter case and
+// ASCII white space around them are ignored, nothing else). The request
+// goes to the user's UNLOQ id when the store remembers one
+// (store.UnloqIDStore), else to the address; a reply naming another UNLOQ
+// account gives no key. Only a
 // non-safe request (POST) that passes http.CrossOriginProtection sends a
 // push: a cross-site page cannot make the phone ask. One request per
 // session waits on the phone at a time (ErrInFlight, 409); the default

@@ -17,9 +17,13 @@ var (
 	ErrNotVerified = errors.New("encryptionkey: the login is not complete")
 	// ErrNoUNLOQ: the user has no UNLOQ second factor, so there is no key.
 	ErrNoUNLOQ = errors.New("encryptionkey: the user has no UNLOQ second factor")
-	// ErrAccountChanged: the session's user no longer exists, or the
-	// store's (or UNLOQ's) e-mail differs from the session's.
+	// ErrAccountChanged: the session's user no longer exists, the store's
+	// user no longer maps to the session's UNLOQ address, or UNLOQ's reply
+	// names another account (unloq_id or e-mail).
 	ErrAccountChanged = errors.New("encryptionkey: the account changed")
+	// ErrAddress: the user has no address UNLOQ accepts (see
+	// WithUNLOQAddress); UNLOQ was not called.
+	ErrAddress = errors.New("encryptionkey: this account cannot use UNLOQ")
 	// ErrStore: the UserStore failed.
 	ErrStore = errors.New("encryptionkey: user store failed")
 	// ErrSession: the session could not be loaded from its store.
@@ -87,6 +91,8 @@ func Status(err error) (status int, code string) {
 		return http.StatusForbidden, "unloq_required"
 	case errors.Is(err, ErrAccountChanged):
 		return http.StatusForbidden, "account_changed"
+	case errors.Is(err, ErrAddress):
+		return http.StatusConflict, "no_unloq_address"
 	case errors.Is(err, ErrMethod):
 		return http.StatusMethodNotAllowed, "method_not_allowed"
 	case errors.Is(err, ErrCrossOrigin):

@@ -16,6 +16,8 @@ import (
 
 	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/internal/accept"
+	"github.com/unloq2fa/unloq2fa/internal/csp"
+	"github.com/unloq2fa/unloq2fa/internal/identity"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -32,7 +34,8 @@ type Keys struct {
 }
 
 // New returns a Keys that calls UNLOQ with client, reads the login from sm
-// and the user's e-mail and second factor from users.
+// and the user's e-mail (or UNLOQ address, WithUNLOQAddress), second
+// factor and remembered UNLOQ id from users.
 func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts ...Option) (*Keys, error) {
 	switch {
 	case client == nil:
@@ -97,7 +100,7 @@ func (k *Keys) Fetch(ctx context.Context, r *http.Request) ([]byte, error) {
 		}
 		return nil, wrap(op, kind, err)
 	}
-	user, err := k.account(ctx, op, sess)
+	rc, err := k.account(ctx, op, sess)
 	if err != nil {
 		return nil, err
 	}
@@ -123,11 +126,14 @@ func (k *Keys) Fetch(ctx context.Context, r *http.Request) ([]byte, error) {
 		return nil, wrap(op, ErrConfig, err)
 	}
 	pub := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-	res, err := k.client.RequestEncryptionKey(ctx, unloq.EncryptionRequest{
-		Email: user.Email, Message: k.cfg.message(r), PublicKey: pub, IP: k.cfg.clientIP(r), GenerateToken: false,
-	})
+	req := request(rc) // by unloq_id when known, else by address (identity.go)
+	req.Message, req.PublicKey, req.IP, req.GenerateToken = k.cfg.message(r), pub, k.cfg.clientIP(r), false
+	res, err := k.client.RequestEncryptionKey(ctx, req)
 	if err != nil {
 		return nil, vendorError(ctx, op, err)
+	}
+	if !rc.Matches(string(res.UnloqID), "") {
+		return nil, wrap(op, ErrAccountChanged, errors.New("the reply is for another UNLOQ account"))
 	}
 	enc := res.EncryptionKey
 	if enc == "" && res.Token != "" {
@@ -137,7 +143,7 @@ func (k *Keys) Fetch(ctx context.Context, r *http.Request) ([]byte, error) {
 		if err != nil {
 			return nil, vendorError(ctx, op, err)
 		}
-		if td == nil || td.Email != user.Email {
+		if td == nil || td.Email == "" || !rc.Matches(string(td.UnloqID), td.Email) {
 			return nil, wrap(op, ErrAccountChanged, nil)
 		}
 		enc = td.EncryptionKey
@@ -176,29 +182,30 @@ func (k *Keys) With(fn func(w http.ResponseWriter, r *http.Request, key []byte))
 	})
 }
 
-// account checks the session's login and returns the store's user.
-func (k *Keys) account(ctx context.Context, op string, sess *session.Session) (store.User, error) {
+// account checks the session's login and returns whom to ask for the
+// store's user (identity.go).
+func (k *Keys) account(ctx context.Context, op string, sess *session.Session) (identity.Recipient, error) {
 	switch sess.State() {
 	case session.StateVerified:
 	case session.StateAnonymous:
-		return store.User{}, wrap(op, ErrNotLoggedIn, nil)
+		return identity.Recipient{}, wrap(op, ErrNotLoggedIn, nil)
 	default:
-		return store.User{}, wrap(op, ErrNotVerified, nil)
+		return identity.Recipient{}, wrap(op, ErrNotVerified, nil)
 	}
 	user, err := k.users.User(ctx, sess.UserID())
 	if errors.Is(err, store.ErrUserNotFound) {
-		return store.User{}, wrap(op, ErrAccountChanged, nil)
+		return identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
 	}
 	if err != nil {
-		return store.User{}, wrap(op, ErrStore, err)
+		return identity.Recipient{}, wrap(op, ErrStore, err)
 	}
-	if user.ID != sess.UserID() || user.Email != sess.Email() {
-		return store.User{}, wrap(op, ErrAccountChanged, nil)
+	if user.ID != sess.UserID() { // ids compare exactly
+		return identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
 	}
 	if user.SecondFactor != store.SecondFactorUNLOQ {
-		return store.User{}, wrap(op, ErrNoUNLOQ, nil)
+		return identity.Recipient{}, wrap(op, ErrNoUNLOQ, nil)
 	}
-	return user, nil
+	return k.recipient(op, user, sess.Email())
 }
 
 func vendorError(ctx context.Context, op string, err error) error {
@@ -221,7 +228,7 @@ func (k *Keys) fail(w http.ResponseWriter, r *http.Request, err error) {
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	csp.DenyFraming(hd) // keeps the host's policy (internal/csp)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	if errors.Is(err, ErrMethod) {
 		hd.Set("Allow", http.MethodPost)

@@ -244,10 +244,14 @@ func TestRefusalsNeverCallBack(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, st)
 	assert.ErrorIs(t, h.lastErr(), encryptionkey.ErrNoUNLOQ)
 
-	other := h.browser("u-alice", "ALICE@example.test", "")
-	st, _, _ = h.unlock(other, http.MethodPost)
-	assert.Equal(t, http.StatusForbidden, st)
-	assert.ErrorIs(t, h.lastErr(), encryptionkey.ErrAccountChanged)
+	// Addresses compare as the handlers compare them: ASCII case only, no
+	// Unicode folding or trimming.
+	for _, addr := range []string{"bob@example.test", alice + "\u00a0", "\u212ale@example.test", alice + ".", ""} {
+		other := h.browser("u-alice", addr, "")
+		st, _, _ = h.unlock(other, http.MethodPost)
+		assert.Equal(t, http.StatusForbidden, st, "%q", addr)
+		assert.ErrorIs(t, h.lastErr(), encryptionkey.ErrAccountChanged, "%q", addr)
+	}
 
 	assert.Zero(t, h.calls(), "the callback never ran")
 	// Error text never carries the key: it was never fetched here, and the

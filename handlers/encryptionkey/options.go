@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/unloq2fa/unloq2fa/handlers/guard"
+	"github.com/unloq2fa/unloq2fa/store"
 )
 
 // Defaults applied by New before the options.
@@ -38,6 +39,7 @@ type config struct {
 	cop         *http.CrossOriginProtection
 	clientIP    func(*http.Request) string
 	onError     func(http.ResponseWriter, *http.Request, error)
+	address     func(store.User) (string, error) // WithUNLOQAddress; nil: the e-mail
 }
 
 // WithPrivateKey uses the application's own RSA key pair (at least 2048

@@ -17,7 +17,15 @@
 // # Who may pass
 //
 // Only a verified login (session.StateVerified) whose user still exists
-// with the session's e-mail (compared exactly) is asked. Anonymous and
+// and still maps to the session's UNLOQ address is asked: by default the
+// address is the user's e-mail; applications whose users have none (or
+// should stay pseudonymous to UNLOQ) pass WithUNLOQAddress the function
+// they gave handlers.WithUNLOQAddress, e.g. handlers.VirtualAddress's.
+// Addresses compare as the handlers compare them: ASCII letter case and
+// ASCII white space around them are ignored, nothing else. The push goes
+// to the user's UNLOQ id when the store remembers one
+// (store.UnloqIDStore), else to the address; a reply naming another UNLOQ
+// account refuses the action. Anonymous and
 // pending sessions are refused, and so are users without an UNLOQ second
 // factor (password only) unless WithAllowPasswordOnly lets them pass
 // without an approval. Denial, timeout, a cancelled request and every
@@ -75,8 +83,12 @@
 // # Security headers and errors
 //
 // Every page and JSON answer of this package sends Cache-Control:
-// no-store, Referrer-Policy: no-referrer, X-Frame-Options: DENY and
-// Content-Security-Policy: frame-ancestors 'none'. Non-safe requests are
+// no-store, Referrer-Policy: no-referrer, X-Frame-Options: DENY and a
+// Content-Security-Policy that forbids framing: the host's own policy, if
+// it set one on the response, is kept as it is, and the policy
+// "frame-ancestors 'none'" is added beside it unless the host's already
+// says so (browsers enforce each policy, so neither loosens the other).
+// Non-safe requests are
 // checked with http.CrossOriginProtection before anything else. Each
 // refusal is an *Error matching one of the Err… sentinels, given to
 // WithOnRefusal and WithLogger; no error text carries form values,

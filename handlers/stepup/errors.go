@@ -18,9 +18,13 @@ var (
 	// ErrPasswordOnly: the user has no UNLOQ second factor (refused unless
 	// WithAllowPasswordOnly).
 	ErrPasswordOnly = errors.New("stepup: the user has no UNLOQ second factor")
-	// ErrAccountChanged: the session's user no longer exists or the store's
-	// e-mail differs from the session's.
+	// ErrAccountChanged: the session's user no longer exists, the store's
+	// user no longer maps to the session's UNLOQ address (or UNLOQ id), or
+	// UNLOQ's reply names another account.
 	ErrAccountChanged = errors.New("stepup: the account changed")
+	// ErrAddress: the user has UNLOQ but no address UNLOQ accepts (see
+	// WithUNLOQAddress); UNLOQ was not called.
+	ErrAddress = errors.New("stepup: this account cannot use UNLOQ")
 	// ErrStore: the UserStore failed.
 	ErrStore = errors.New("stepup: user store failed")
 	// ErrSession: the session could not be loaded from its store or saved.
@@ -92,6 +96,8 @@ func describe(err error) refusal {
 		return refusal{http.StatusForbidden, "unloq_required", "This action needs two-step verification with UNLOQ. Turn it on in your settings, log in again with it, and try once more."}
 	case errors.Is(err, ErrAccountChanged):
 		return refusal{http.StatusForbidden, "account_changed", "Your account changed. Please log in again."}
+	case errors.Is(err, ErrAddress):
+		return refusal{http.StatusConflict, "no_unloq_address", "This account cannot use UNLOQ: it has no address UNLOQ accepts. Nothing was done."}
 	case errors.Is(err, ErrCrossOrigin):
 		return refusal{http.StatusForbidden, "cross_origin", "This request came from another site and was refused."}
 	case errors.Is(err, ErrBadRequest):

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/unloq2fa/unloq2fa/handlers/guard"
+	"github.com/unloq2fa/unloq2fa/store"
 )
 
 // Defaults applied by New before the options.
@@ -41,6 +42,7 @@ type config struct {
 	tmpl              *template.Template
 	appName           string
 	cancelURL         string
+	address           func(store.User) (string, error) // WithUNLOQAddress; nil: the e-mail
 }
 
 // WithClock sets the time source used for approval ages (default
@@ -119,9 +121,13 @@ func WithFormField(f func(*http.Request) template.HTML) Option {
 	}
 }
 
-// WithScriptNonce gives the waiting page's inline script (which submits
-// its form by itself) a CSP nonce. Without JavaScript the page shows a
-// button.
+// WithScriptNonce gives the pages' inline script (the waiting page's,
+// which submits its form by itself) and inline style a CSP nonce: return
+// the nonce of the request's own Content-Security-Policy, set by the host
+// before the step-up handler runs. The host's policy is kept on the pages
+// (a policy forbidding framing is added beside it), so a strict
+// script-src or style-src with that nonce applies to them as to the rest
+// of the application. Without JavaScript the page shows a button.
 func WithScriptNonce(f func(*http.Request) string) Option {
 	return func(c *config) error {
 		if f == nil {

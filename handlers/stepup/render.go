@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/unloq2fa/unloq2fa/internal/accept"
+	"github.com/unloq2fa/unloq2fa/internal/csp"
 	"github.com/unloq2fa/unloq2fa/internal/nexturl"
 )
 
@@ -22,14 +23,14 @@ const (
 
 // WaitPage is the data of TemplateWait: a form that POSTs to Action with
 // the hidden Fields (the step-up mode first) and FormField, submitted by
-// itself by a script carrying Nonce.
+// itself by a script carrying Nonce (as does the page's style element).
 type WaitPage struct {
 	Title     string
 	AppName   string
 	Action    string        // the request's own path and query
 	Fields    []Field       // hidden fields, FieldStepUp first
 	FormField template.HTML // WithFormField's markup, may be empty
-	Nonce     string        // WithScriptNonce's nonce, may be empty
+	Nonce     string        // WithScriptNonce's nonce for the inline script and style, may be empty
 	CancelURL string
 }
 
@@ -40,6 +41,7 @@ type RefusedPage struct {
 	Code      string // machine code, e.g. "denied"
 	Message   string
 	CancelURL string
+	Nonce     string // WithScriptNonce's nonce for the inline style, may be empty
 }
 
 func defaultTemplates() *template.Template {
@@ -47,14 +49,16 @@ func defaultTemplates() *template.Template {
 }
 
 // setSecurityHeaders marks a response of this package as private,
-// unframeable and referrer-free.
+// unframeable and referrer-free. A Content-Security-Policy the host set is
+// kept as it is; a policy forbidding framing is added when none of the
+// host's does (csp.DenyFraming).
 func setSecurityHeaders(w http.ResponseWriter) {
 	hd := w.Header()
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Pragma", "no-cache")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("X-Frame-Options", "DENY")
-	hd.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	csp.DenyFraming(hd)
 	hd.Set("X-Content-Type-Options", "nosniff")
 }
 
@@ -106,7 +110,11 @@ func (s *StepUp) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, d.status, map[string]any{"error": jsonError{Code: d.code, Message: d.message}})
 		return
 	}
-	s.html(w, d.status, TemplateRefused, RefusedPage{
+	p := RefusedPage{
 		Title: "Not done", AppName: s.cfg.appName, Code: d.code, Message: d.message, CancelURL: s.cfg.cancelURL,
-	})
+	}
+	if s.cfg.scriptNonce != nil {
+		p.Nonce = s.cfg.scriptNonce(r)
+	}
+	s.html(w, d.status, TemplateRefused, p)
 }

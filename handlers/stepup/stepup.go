@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/unloq2fa/unloq2fa/handlers/guard"
+	"github.com/unloq2fa/unloq2fa/internal/identity"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -30,7 +31,8 @@ type StepUp struct {
 }
 
 // New returns a StepUp that calls UNLOQ with client, reads the login from
-// sm and the user's e-mail and second factor from users.
+// sm and the user's e-mail (or UNLOQ address, WithUNLOQAddress), second
+// factor and remembered UNLOQ id from users.
 func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts ...Option) (*StepUp, error) {
 	switch {
 	case client == nil:
@@ -122,7 +124,7 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, wrap(op, kind, err))
 		return
 	}
-	user, err := s.account(r.Context(), op, sess)
+	user, rc, err := s.account(r.Context(), op, sess)
 	if err != nil {
 		s.refuse(w, r, err)
 		return
@@ -150,37 +152,41 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// No approval yet. Safe methods never push: they get the waiting page
 	// (browsers) or 428 (API clients).
 	if wantsJSON(r) || r.Header.Get(HeaderStepUp) != "" {
-		g.serveAPI(w, r, sess, user)
+		g.serveAPI(w, r, sess, rc)
 		return
 	}
-	g.serveBrowser(w, r, sess, user)
+	g.serveBrowser(w, r, sess, rc)
 }
 
-// account checks the session's login and returns the store's user.
-func (s *StepUp) account(ctx context.Context, op string, sess *session.Session) (store.User, error) {
+// account checks the session's login and returns the store's user and
+// the recipient of its approvals (identity.go).
+func (s *StepUp) account(ctx context.Context, op string, sess *session.Session) (store.User, identity.Recipient, error) {
 	switch sess.State() {
 	case session.StateVerified:
 	case session.StateAnonymous:
-		return store.User{}, wrap(op, ErrNotLoggedIn, nil)
+		return store.User{}, identity.Recipient{}, wrap(op, ErrNotLoggedIn, nil)
 	default:
-		return store.User{}, wrap(op, ErrNotVerified, nil)
+		return store.User{}, identity.Recipient{}, wrap(op, ErrNotVerified, nil)
 	}
 	user, err := s.users.User(ctx, sess.UserID())
 	if errors.Is(err, store.ErrUserNotFound) {
-		return store.User{}, wrap(op, ErrAccountChanged, nil)
+		return store.User{}, identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
 	}
 	if err != nil {
-		return store.User{}, wrap(op, ErrStore, err)
+		return store.User{}, identity.Recipient{}, wrap(op, ErrStore, err)
 	}
-	// Exact comparison: never by case folding.
-	if user.ID != sess.UserID() || user.Email != sess.Email() {
-		return store.User{}, wrap(op, ErrAccountChanged, nil)
+	if user.ID != sess.UserID() { // ids compare exactly
+		return store.User{}, identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
 	}
-	return user, nil
+	rc, err := s.sameIdentity(op, user, sess.Email())
+	if err != nil {
+		return store.User{}, identity.Recipient{}, err
+	}
+	return user, rc, nil
 }
 
 // serveBrowser shows the waiting page, or (for its POST) runs the approval.
-func (g *guarded) serveBrowser(w http.ResponseWriter, r *http.Request, sess *session.Session, user store.User) {
+func (g *guarded) serveBrowser(w http.ResponseWriter, r *http.Request, sess *session.Session, rc identity.Recipient) {
 	s := g.s
 	action, ok := safePath(r.URL.RequestURI())
 	if !ok {
@@ -208,9 +214,9 @@ func (g *guarded) serveBrowser(w http.ResponseWriter, r *http.Request, sess *ses
 			s.refuse(w, r, wrap("step-up", ErrBadRequest, errors.New("a grant request carries no fields")))
 			return
 		}
-		g.approve(w, r, sess, user, modeGrant, r)
+		g.approve(w, r, sess, rc, modeGrant, r)
 	default:
-		g.approve(w, r, sess, user, modeRun, withForm(r, vals))
+		g.approve(w, r, sess, rc, modeRun, withForm(r, vals))
 	}
 }
 
@@ -231,7 +237,7 @@ func (g *guarded) waitPage(w http.ResponseWriter, r *http.Request, action, mode 
 
 // serveAPI answers API clients: 428 with instructions, or the approval
 // when the request carries the step-up header on a non-safe method.
-func (g *guarded) serveAPI(w http.ResponseWriter, r *http.Request, sess *session.Session, user store.User) {
+func (g *guarded) serveAPI(w http.ResponseWriter, r *http.Request, sess *session.Session, rc identity.Recipient) {
 	mode := r.Header.Get(HeaderStepUp)
 	if mode != "" && mode != modeRun && mode != modeGrant {
 		g.s.refuse(w, r, wrap("step-up", ErrBadRequest, errors.New("malformed "+HeaderStepUp+" header")))
@@ -246,13 +252,13 @@ func (g *guarded) serveAPI(w http.ResponseWriter, r *http.Request, sess *session
 		})
 		return
 	}
-	g.approve(w, r, sess, user, mode, r)
+	g.approve(w, r, sess, rc, mode, r)
 }
 
 // approve asks the phone (one approval in flight per session and action),
 // then records the grant and redirects (grant) or runs next with rr (run).
 // Nothing changes unless the phone approved.
-func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.Session, user store.User, mode string, rr *http.Request) {
+func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.Session, rc identity.Recipient, mode string, rr *http.Request) {
 	s := g.s
 	const op = "approve"
 	ctx := r.Context()
@@ -277,11 +283,15 @@ func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.
 		return
 	}
 	defer release()
-	_, err = s.client.Authorize(ctx, g.a.Code, unloq.AuthorizeRequest{
-		Email: user.Email, Reference: ref, Variables: vars, IP: s.cfg.clientIP(r), GenerateToken: false,
-	})
+	req := request(rc) // by unloq_id when known, else by address
+	req.Reference, req.Variables, req.IP, req.GenerateToken = ref, vars, s.cfg.clientIP(r), false
+	res, err := s.client.Authorize(ctx, g.a.Code, req)
 	if err != nil {
 		s.refuse(w, r, vendorError(ctx, op, err))
+		return
+	}
+	if err := checkReply(op, rc, res); err != nil {
+		s.refuse(w, r, err)
 		return
 	}
 	// The wait may have been long: the login and the account must still be
@@ -290,12 +300,12 @@ func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.
 		s.refuse(w, r, wrap(op, ErrAccountChanged, nil))
 		return
 	}
-	after, err := s.account(ctx, op, sess)
+	after, rcAfter, err := s.account(ctx, op, sess)
 	if err != nil {
 		s.refuse(w, r, err)
 		return
 	}
-	if after.SecondFactor != store.SecondFactorUNLOQ || after.Email != user.Email {
+	if after.SecondFactor != store.SecondFactorUNLOQ || rcAfter != rc {
 		s.refuse(w, r, wrap(op, ErrAccountChanged, nil))
 		return
 	}

@@ -76,7 +76,7 @@ func TestPhoneShowsWhatIsApproved(t *testing.T) {
 			},
 			want: map[string]any{"type": unloqtest.TypeAuthorization, "title": "Confirm: delete all notes?",
 				"message": "12 notes will be deleted.", "reference": "notes-1", "action": "confirm"},
-			wantOnPge: []string{"Confirm: delete all notes?", "12 notes will be deleted.", "ref notes-1"},
+			wantOnPge: []string{"Confirm: delete all notes?", "12 notes will be deleted.", "Reference: <strong>notes-1</strong>"},
 		},
 		{
 			name: "built-in disable-2fa action",
@@ -85,7 +85,7 @@ func TestPhoneShowsWhatIsApproved(t *testing.T) {
 				return err
 			},
 			want:      map[string]any{"type": unloqtest.TypeAuthorization, "title": "Turn off two-step login?", "reference": "2fa-off", "action": "disable-2fa"},
-			wantOnPge: []string{"Turn off two-step login?", "ref 2fa-off"},
+			wantOnPge: []string{"Turn off two-step login?", "Reference: <strong>2fa-off</strong>"},
 		},
 	}
 	for _, tc := range tests {
@@ -164,4 +164,64 @@ func TestActionsControlAPI(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, r.Status)
 	_, err = c.Authorize(ctx(t), "pay", unloq.AuthorizeRequest{Email: alice, Reference: "inv-8"})
 	assert.Equal(t, "ACTION.NOT_FOUND", apiErr(t, err).Code)
+}
+
+// approvalCard returns the phone's card of approval id in page: the
+// markup from its opening tag up to its buttons.
+func approvalCard(t *testing.T, page, id string) string {
+	t.Helper()
+	start := strings.Index(page, `<div class="card" data-approval="`+id+`"`)
+	require.GreaterOrEqual(t, start, 0, "no card for %s", id)
+	end := strings.Index(page[start:], `<div class="row">`)
+	require.Greater(t, end, 0)
+	return page[start : start+end]
+}
+
+// TestDeviceCardShowsAuthorization: the pending-approval card of an
+// authorisation shows, in its own elements, the action's title and message
+// with the variables filled in (HTML-escaped), the reference and the action
+// code, on the phone page and in its live-refreshed state.
+func TestDeviceCardShowsAuthorization(t *testing.T) {
+	srv := unloqtest.NewServer(t, unloqtest.WithAction("pay", "Pay $amount to $payee?", "Invoice $invoice, due $due"))
+	c := srv.Client(t)
+	enrollScanned(t, srv, c, alice)
+	require.NoError(t, srv.Sim.SetBehavior(alice, unloqtest.BehaviorApprove))
+	_, err := c.Authenticate(ctx(t), unloq.AuthenticateRequest{Email: alice})
+	require.NoError(t, err)
+	require.NoError(t, srv.Sim.SetBehavior(alice, unloqtest.BehaviorManual))
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Authorize(ctx(t), "pay", unloq.AuthorizeRequest{Email: alice, Reference: "INV-7&<x>",
+			Variables: map[string]string{"amount": "€12", "payee": "<b>Bob</b>", "invoice": "7", "due": "today"}})
+		done <- err
+	}()
+	a, err := srv.Sim.WaitForApproval(ctx(t), alice)
+	require.NoError(t, err)
+
+	for _, path := range []string{"/device", "/device/state"} {
+		card := approvalCard(t, raw(t, srv, http.MethodGet, path, "", "", "").Body, a.ID)
+		assert.Contains(t, card, `data-type="AUTHORIZATION"`, path)
+		assert.Contains(t, card, `<div class="title">Pay €12 to &lt;b&gt;Bob&lt;/b&gt;?</div>`, path)
+		assert.Contains(t, card, `<div class="msg">Invoice 7, due today</div>`, path)
+		assert.Contains(t, card, `<div class="ref">Reference: <strong>INV-7&amp;&lt;x&gt;</strong></div>`, path)
+		assert.Contains(t, card, ` · action pay`, path)
+		assert.NotContains(t, card, "<b>Bob</b>", path)
+	}
+
+	// A login request has neither reference nor action.
+	require.NoError(t, srv.Sim.Approve(a.ID))
+	require.NoError(t, <-done)
+	go func() {
+		_, err := c.Authenticate(ctx(t), unloq.AuthenticateRequest{Email: alice})
+		done <- err
+	}()
+	a, err = srv.Sim.WaitForApproval(ctx(t), alice)
+	require.NoError(t, err)
+	card := approvalCard(t, raw(t, srv, http.MethodGet, "/device", "", "", "").Body, a.ID)
+	assert.Contains(t, card, `<div class="title">Log in?</div>`)
+	assert.NotContains(t, card, `class="ref"`)
+	assert.NotContains(t, card, "· action")
+	require.NoError(t, srv.Sim.Approve(a.ID))
+	require.NoError(t, <-done)
 }

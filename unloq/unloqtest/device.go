@@ -136,6 +136,7 @@ h2 { font-size:12px; text-transform:uppercase; letter-spacing:.8px; color:var(--
 .card .title { font-weight:600; font-size:16px; }
 .meta { color:var(--muted); font-size:12px; margin-top:4px; overflow-wrap:anywhere; }
 .msg { margin-top:6px; }
+.ref { margin-top:6px; font-size:13px; }
 .row { display:flex; gap:8px; margin-top:12px; }
 form { margin:0; }
 .row form { flex:1; }
@@ -197,10 +198,11 @@ select { font:inherit; font-size:13px; padding:4px 6px; border-radius:8px; borde
 {{define "state"}}
 <h2>Requests</h2>
 {{range .Requests}}
-<div class="card" data-approval="{{.ID}}">
+<div class="card" data-approval="{{.ID}}" data-type="{{.Type}}">
   <div class="title">{{.Title}}</div>
   {{if .Message}}<div class="msg">{{.Message}}</div>{{end}}
-  <div class="meta">{{.Email}} · {{.Type}}{{if .Reference}} · ref {{.Reference}}{{end}}{{if .IP}} · IP {{.IP}}{{end}} · {{clock .CreatedAt}}</div>
+  {{if .Reference}}<div class="ref">Reference: <strong>{{.Reference}}</strong></div>{{end}}
+  <div class="meta">{{.Email}} · {{.Type}}{{with .Action}} · action {{.}}{{end}}{{if .IP}} · IP {{.IP}}{{end}} · {{clock .CreatedAt}}</div>
   <div class="row">
     <form method="post" action="{{$.Base}}/device/approvals/{{.ID}}/approve"><button class="approve" type="submit">Approve</button></form>
     <form method="post" action="{{$.Base}}/device/approvals/{{.ID}}/deny"><button class="deny" type="submit">Deny</button></form>

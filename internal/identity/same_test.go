@@ -1,4 +1,4 @@
-package handlers
+package identity
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-func TestSameEmail(t *testing.T) {
+func TestSame(t *testing.T) {
 	cases := []struct {
 		a, b string
 		want bool
@@ -33,24 +33,24 @@ func TestSameEmail(t *testing.T) {
 		{"[", "{", false},
 	}
 	for _, c := range cases {
-		assert.Equal(t, c.want, sameEmail(c.a, c.b), "sameEmail(%q, %q)", c.a, c.b)
-		assert.Equal(t, c.want, sameEmail(c.b, c.a), "sameEmail(%q, %q)", c.b, c.a)
+		assert.Equal(t, c.want, Same(c.a, c.b), "Same(%q, %q)", c.a, c.b)
+		assert.Equal(t, c.want, Same(c.b, c.a), "Same(%q, %q)", c.b, c.a)
 	}
 }
 
-func FuzzSameEmail(f *testing.F) {
+func FuzzSame(f *testing.F) {
 	f.Add("sam@example.com", "SAM@example.com")
 	f.Add("\u017fam@example.com", "sam@example.com")
 	f.Fuzz(func(t *testing.T, a, b string) {
-		got := sameEmail(a, b)
-		if got != sameEmail(b, a) {
+		got := Same(a, b)
+		if got != Same(b, a) {
 			t.Fatalf("not symmetric for %q, %q", a, b)
 		}
 		if !got {
 			return
 		}
 		// A match differs from equality only in ASCII case and ASCII space.
-		ta, tb := trimEmailSpace(a), trimEmailSpace(b)
+		ta, tb := Trim(a), Trim(b)
 		for i := 0; i < len(ta); i++ {
 			if ta[i] >= 0x80 && ta[i] != tb[i] {
 				t.Fatalf("%q and %q matched with different non-ASCII bytes", a, b)
