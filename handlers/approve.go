@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/unloq"
 )
 
@@ -57,7 +58,7 @@ func (h *Handlers) exchange(ctx context.Context, a approval, token string) error
 	if !sameEmail(td.Email, a.email) {
 		return wrap(a.op, ErrWrongUser, nil)
 	}
-	first, err := h.guard.MarkUsed(ctx, keyToken+hashHex(token), tokenReplayTTL)
+	first, err := h.guard.MarkUsed(ctx, keyToken(a.userID, token), tokenReplayTTL)
 	if err != nil {
 		return wrap(a.op, ErrGuard, err)
 	}
@@ -71,7 +72,7 @@ func (h *Handlers) exchange(ctx context.Context, a approval, token string) error
 // user's budget rateKey. On success the caller must call release, and do
 // the guarded work with the returned context (see begin); on error the
 // context returned is ctx.
-func (h *Handlers) reserve(ctx context.Context, op, inFlightKey, rateKey string) (context.Context, func(), error) {
+func (h *Handlers) reserve(ctx context.Context, op string, inFlightKey, rateKey guard.Key) (context.Context, func(), error) {
 	wctx, release, err := h.begin(ctx, op, inFlightKey)
 	if err != nil {
 		return ctx, nil, err
@@ -89,7 +90,7 @@ func (h *Handlers) reserve(ctx context.Context, op, inFlightKey, rateKey string)
 // (inFlightTTL) can expire, so that no second approval can start while
 // the first one may still be waiting on the phone, whatever approval
 // timeout the client has.
-func (h *Handlers) begin(ctx context.Context, op, key string) (context.Context, func(), error) {
+func (h *Handlers) begin(ctx context.Context, op string, key guard.Key) (context.Context, func(), error) {
 	unmark, ok, err := h.guard.Begin(ctx, key, h.inFlightTTL())
 	if err != nil {
 		return ctx, nil, wrap(op, ErrGuard, err)
@@ -117,7 +118,7 @@ func (h *Handlers) inFlightTTL() time.Duration { return h.inFlightWork() + inFli
 
 // allow takes one request from the per-user budget rateKey (pushes, or
 // widget callbacks): ErrRateLimited when it is spent.
-func (h *Handlers) allow(ctx context.Context, op, rateKey string) error {
+func (h *Handlers) allow(ctx context.Context, op string, rateKey guard.Key) error {
 	allowed, err := h.guard.Allow(ctx, rateKey, h.cfg.pushLimit, h.cfg.pushWindow)
 	if err != nil {
 		return wrap(op, ErrGuard, err)

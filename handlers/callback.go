@@ -131,16 +131,16 @@ func parseQueryStrict(raw string) (url.Values, error) {
 // budget (ErrRateLimited when either is spent). It reports whether the
 // login failed before.
 func (h *Handlers) callbackBudget(ctx context.Context, op string, sess *session.Session) (failedBefore bool, err error) {
-	login := hashHex(sess.LoginID())
-	if err := h.allow(ctx, op, keyCallbackLogin+login); err != nil {
+	uid, login := sess.UserID(), sess.LoginID()
+	if err := h.allow(ctx, op, keyCallbackLogin(uid, login)); err != nil {
 		return false, err
 	}
-	failedBefore, err = h.guard.Used(ctx, keyCallbackFailed+login)
+	failedBefore, err = h.guard.Used(ctx, keyCallbackFailed(uid, login))
 	if err != nil {
 		return false, wrap(op, ErrGuard, err)
 	}
 	if failedBefore {
-		if err := h.allow(ctx, op, keyCallback+sess.UserID()); err != nil {
+		if err := h.allow(ctx, op, keyCallback(uid)); err != nil {
 			return true, err
 		}
 	}
@@ -154,10 +154,10 @@ func (h *Handlers) chargeCallbackFailure(ctx context.Context, op string, sess *s
 	if failedBefore {
 		return nil
 	}
-	if _, err := h.guard.MarkUsed(ctx, keyCallbackFailed+hashHex(sess.LoginID()), h.cfg.pushWindow); err != nil {
+	if _, err := h.guard.MarkUsed(ctx, keyCallbackFailed(sess.UserID(), sess.LoginID()), h.cfg.pushWindow); err != nil {
 		return wrap(op, ErrGuard, err)
 	}
-	if _, err := h.guard.Allow(ctx, keyCallback+sess.UserID(), h.cfg.pushLimit, h.cfg.pushWindow); err != nil {
+	if _, err := h.guard.Allow(ctx, keyCallback(sess.UserID()), h.cfg.pushLimit, h.cfg.pushWindow); err != nil {
 		return wrap(op, ErrGuard, err)
 	}
 	return nil

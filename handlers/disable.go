@@ -46,7 +46,7 @@ func (h *Handlers) serveDisable(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	ctx, release, err := h.reserve(ctx, op, keyInFlightUser+user.ID, keyPush+user.ID)
+	ctx, release, err := h.reserve(ctx, op, keyInFlightUser(user.ID), keyPush(user.ID))
 	if err != nil {
 		fail(err)
 		return

@@ -79,7 +79,7 @@ func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *ses
 	const op = "enable"
 	ctx := r.Context()
 	ip := h.clientIP(r)
-	ctx, release, err := h.reserve(ctx, op, keyInFlightUser+user.ID, keyPush+user.ID)
+	ctx, release, err := h.reserve(ctx, op, keyInFlightUser(user.ID), keyPush(user.ID))
 	if err != nil {
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", err)
 		return
@@ -134,7 +134,7 @@ func (h *Handlers) enableConfirm(w http.ResponseWriter, r *http.Request, sess *s
 		h.emit(ctx, kindFor(err), FlowEnroll, user.ID, h.clientIP(r), err)
 		h.renderApprove(w, r, "enable", user.Email, h.cfg.paths.Enable, "confirm", err)
 	}
-	ctx, release, err := h.begin(ctx, op, keyInFlightUser+user.ID)
+	ctx, release, err := h.begin(ctx, op, keyInFlightUser(user.ID))
 	if err != nil {
 		fail(err)
 		return
@@ -154,7 +154,7 @@ func (h *Handlers) enableConfirm(w http.ResponseWriter, r *http.Request, sess *s
 		h.renderEnroll(w, r, sess, user, err)
 		return
 	}
-	if err := h.allow(ctx, op, keyPush+user.ID); err != nil {
+	if err := h.allow(ctx, op, keyPush(user.ID)); err != nil {
 		fail(err)
 		return
 	}
@@ -313,12 +313,12 @@ const statusInterval = 2 * time.Second
 // statusInterval old, else false (the page polls again; the confirm step
 // asks UNLOQ itself).
 func (h *Handlers) enrolledStatus(ctx context.Context, op string, user store.User) (bool, error) {
-	allowed, err := h.guard.Allow(ctx, keyStatus+user.ID, 1, statusInterval)
+	allowed, err := h.guard.Allow(ctx, keyStatus(user.ID), 1, statusInterval)
 	if err != nil {
 		return false, wrap(op, ErrGuard, err)
 	}
 	if !allowed {
-		yes, err := h.guard.Used(ctx, keyStatusYes+user.ID)
+		yes, err := h.guard.Used(ctx, keyStatusYes(user.ID))
 		if err != nil {
 			return false, wrap(op, ErrGuard, err)
 		}
@@ -329,7 +329,7 @@ func (h *Handlers) enrolledStatus(ctx context.Context, op string, user store.Use
 		return false, vendorError(op+": enrolled", err, false)
 	}
 	if enrolled {
-		if _, err := h.guard.MarkUsed(ctx, keyStatusYes+user.ID, statusInterval); err != nil {
+		if _, err := h.guard.MarkUsed(ctx, keyStatusYes(user.ID), statusInterval); err != nil {
 			return false, wrap(op, ErrGuard, err)
 		}
 	}

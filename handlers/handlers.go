@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -24,7 +26,7 @@ type Handlers struct {
 	users  store.UserStore
 	cfg    config
 	tmpl   *template.Template
-	guard  Guard
+	guard  guard.Guard
 	cop    *http.CrossOriginProtection
 }
 
@@ -37,19 +39,50 @@ const (
 	tokenReplayTTL = 10 * time.Minute
 )
 
-// Guard key prefixes.
-const (
-	keyInFlightLogin  = "unloq2fa:inflight:login:"
-	keyInFlightUser   = "unloq2fa:inflight:user:"
-	keyPush           = "unloq2fa:push:"
-	keyCallback       = "unloq2fa:callback:"        // failed callbacks per user
-	keyCallbackLogin  = "unloq2fa:callback-login:"  // callbacks per pending login
-	keyCallbackFailed = "unloq2fa:callback-failed:" // a login whose callback failed
-	keyToken          = "unloq2fa:token:"
-	keyLoginDone      = "unloq2fa:login-done:"
-	keyStatus         = "unloq2fa:enroll-status:"     // UNLOQ calls of the status route
-	keyStatusYes      = "unloq2fa:enroll-status-yes:" // its last positive answer
-)
+// The Guard records of the handlers. A LoginID or a token is hashed
+// (SHA-256, hex) before it becomes a Key's ID: it never reaches a shared
+// Guard in clear.
+
+// keyInFlightLogin: the push of one pending login that waits on the phone.
+func keyInFlightLogin(uid, loginID string) guard.Key {
+	return guard.Key{Kind: "inflight-login", User: uid, ID: hashHex(loginID)}
+}
+
+// keyInFlightUser: the approval of a settings change (enable, disable).
+func keyInFlightUser(uid string) guard.Key { return guard.Key{Kind: "inflight-user", User: uid} }
+
+// keyPush: the user's push budget.
+func keyPush(uid string) guard.Key { return guard.Key{Kind: "push", User: uid} }
+
+// keyCallback: the user's budget of failed widget callbacks.
+func keyCallback(uid string) guard.Key { return guard.Key{Kind: "callback", User: uid} }
+
+// keyCallbackLogin: the callback budget of one pending login.
+func keyCallbackLogin(uid, loginID string) guard.Key {
+	return guard.Key{Kind: "callback-login", User: uid, ID: hashHex(loginID)}
+}
+
+// keyCallbackFailed: a pending login whose callback failed.
+func keyCallbackFailed(uid, loginID string) guard.Key {
+	return guard.Key{Kind: "callback-failed", User: uid, ID: hashHex(loginID)}
+}
+
+// keyToken: the replay record of a redeemed UNLOQ token.
+func keyToken(uid, token string) guard.Key {
+	return guard.Key{Kind: "token", User: uid, ID: hashHex(token)}
+}
+
+// keyLoginDone: a pending login that completed or was retired (logged
+// out, or replaced by a new password step); a LoginID is used once.
+func keyLoginDone(uid, loginID string) guard.Key {
+	return guard.Key{Kind: "login-done", User: uid, ID: hashHex(loginID)}
+}
+
+// keyStatus: the UNLOQ calls of the enrollment status route.
+func keyStatus(uid string) guard.Key { return guard.Key{Kind: "status", User: uid} }
+
+// keyStatusYes: the status route's last positive answer.
+func keyStatusYes(uid string) guard.Key { return guard.Key{Kind: "status-yes", User: uid} }
 
 // Session flow keys.
 const (
@@ -98,7 +131,11 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 	}
 	h := &Handlers{client: client, sm: sm, users: users, cfg: cfg, guard: cfg.guard, tmpl: cfg.tmpl}
 	if h.guard == nil {
-		h.guard = NewMemoryGuard(GuardClock(cfg.now))
+		g, err := guard.NewMemory()
+		if err != nil {
+			return nil, fmt.Errorf("handlers: new: %w", err)
+		}
+		h.guard = g
 	}
 	if h.tmpl == nil {
 		t, err := defaultTemplates()

@@ -59,6 +59,6 @@ func (h *Handlers) retirePending(ctx context.Context, sess *session.Session) err
 	if id == "" || sess.Was2FA() {
 		return nil
 	}
-	_, err := h.guard.MarkUsed(ctx, loginDoneKey(id), h.loginDoneTTL())
+	_, err := h.guard.MarkUsed(ctx, keyLoginDone(sess.UserID(), id), h.loginDoneTTL())
 	return err
 }

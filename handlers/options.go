@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
 )
 
 // Mode selects how the two-step page lets the user approve.
@@ -86,7 +88,7 @@ type config struct {
 	mode            Mode
 	paths           Paths
 	tmpl            *template.Template
-	guard           Guard
+	guard           guard.Guard
 	pushLimit       int
 	pushWindow      time.Duration
 	hook            func(context.Context, Event)
@@ -225,9 +227,11 @@ func WithTemplates(t *template.Template) Option {
 	}
 }
 
-// WithGuard replaces the in-memory Guard (e.g. with a shared store when the
-// app runs as several instances).
-func WithGuard(g Guard) Option {
+// WithGuard replaces the default Guard (a guard.Memory, for one process)
+// with g: for example a redisguard.Guard when the app runs as several
+// instances behind a load balancer, so that push budgets, replay records
+// and in-flight markers hold across them.
+func WithGuard(g guard.Guard) Option {
 	return func(c *config) error {
 		if g == nil {
 			return errors.New("handlers: WithGuard: nil guard")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -17,9 +18,11 @@ import (
 // logout webhook.
 const DefaultRemoteLogoutPath = "/uauth/logout"
 
-// keyWebhook prefixes the Guard's replay records of remote-logout
-// deliveries.
-const keyWebhook = "unloq2fa:webhook:logout:"
+// keyWebhook is the Guard's replay record of one remote-logout delivery
+// (by the SHA-256 of its signature) for the user it names.
+func keyWebhook(uid, signature string) guard.Key {
+	return guard.Key{Kind: "webhook-logout", User: uid, ID: hashHex(signature)}
+}
 
 // FlowRemoteLogout names the remote-logout webhook in Events.
 const FlowRemoteLogout = "remote_logout"
@@ -145,7 +148,7 @@ func (rl *remoteLogout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusGone, "stale", "the session has expired")
 		return
 	}
-	key := keyWebhook + hashHex(r.Header.Get(unloq.SignatureHeader))
+	key := keyWebhook(userID, r.Header.Get(unloq.SignatureHeader))
 	if used, err := h.guard.Used(ctx, key); err != nil {
 		answer(http.StatusServiceUnavailable, "guard_unavailable", "try again later")
 		return

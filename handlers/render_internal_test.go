@@ -43,7 +43,7 @@ func TestErrorTextPrefix(t *testing.T) {
 	assert.Equal(t, "handlers: callback: the approval belongs to another user", err.Error())
 	assert.ErrorIs(t, err, ErrWrongUser)
 	for _, e := range []error{ErrNotPending, ErrPendingExpired, ErrWrongUser, ErrReplayed, ErrRateLimited,
-		ErrInFlight, ErrBadToken, ErrNotVerified, ErrGuardFull} {
+		ErrInFlight, ErrBadToken, ErrNotVerified, ErrGuard} {
 		assert.Regexp(t, `^handlers: `, e.Error())
 	}
 }

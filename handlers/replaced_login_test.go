@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unloq2fa/unloq2fa/handlers"
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
 )
 
 // TestAttackReplacedLoginSurvivesLogout: a push sent for login L1 is still
@@ -71,11 +73,11 @@ func TestReplacedLoginRetiredWithoutLogout(t *testing.T) {
 
 // markFailGuard is a working Guard whose MarkUsed can be made to fail.
 type markFailGuard struct {
-	handlers.Guard
+	guard.Guard
 	fail atomic.Bool
 }
 
-func (g *markFailGuard) MarkUsed(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+func (g *markFailGuard) MarkUsed(ctx context.Context, key guard.Key, ttl time.Duration) (bool, error) {
 	if g.fail.Load() {
 		return false, errors.New("guard backend down")
 	}
@@ -86,7 +88,9 @@ func (g *markFailGuard) MarkUsed(ctx context.Context, key string, ttl time.Durat
 // cannot be retired, the new password step fails (ErrGuard) and the
 // session keeps the old login.
 func TestReplacingLoginFailsClosedOnGuardError(t *testing.T) {
-	g := &markFailGuard{Guard: handlers.NewMemoryGuard()}
+	mem, err := guard.NewMemory()
+	require.NoError(t, err)
+	g := &markFailGuard{Guard: mem}
 	e := newEnv(t, withHandlerOpts(handlers.WithGuard(g)))
 	b := e.browser()
 	b.login("1", "/x")
@@ -96,4 +100,65 @@ func TestReplacingLoginFailsClosedOnGuardError(t *testing.T) {
 	assert.GreaterOrEqual(t, r.code, 500, r.String())
 	assert.Empty(t, r.hdr.Values("Set-Cookie"))
 	b.assertPendingUnchanged(before)
+}
+
+// countingGuard is a guard.Memory that counts the replay records written
+// per kind.
+type countingGuard struct {
+	guard.Guard
+	mu    sync.Mutex
+	marks map[string]int
+}
+
+func (g *countingGuard) MarkUsed(ctx context.Context, key guard.Key, ttl time.Duration) (bool, error) {
+	g.mu.Lock()
+	g.marks[key.Kind]++
+	g.mu.Unlock()
+	return g.Guard.MarkUsed(ctx, key, ttl)
+}
+
+func (g *countingGuard) count(kind string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.marks[kind]
+}
+
+// TestLoginDoneOnlyForPendingLogins: a login-done record is written when
+// a pending login completes, is logged out or is replaced, never for the
+// logout of a verified login or of a password-only one (each logout used
+// to leave a record, filling the Guard).
+func TestLoginDoneOnlyForPendingLogins(t *testing.T) {
+	mem, err := guard.NewMemory()
+	require.NoError(t, err)
+	g := &countingGuard{Guard: mem, marks: map[string]int{}}
+	e := newEnv(t, withHandlerOpts(handlers.WithGuard(g)))
+
+	// Password only (carol has no second factor), then logout: nothing.
+	c := e.browser()
+	c.loginVerified("3", carol)
+	logout(t, c)
+	assert.Zero(t, g.count("login-done"))
+
+	// A pending login completes: one record (it may complete once)…
+	e.behave(alice, "approve")
+	b := e.browser()
+	b.login("1", "/x")
+	r := b.post("/login/two-step", nil)
+	require.Equal(t, http.StatusSeeOther, r.code, r.String())
+	assert.Equal(t, 1, g.count("login-done"))
+	// …and its logout, now verified, writes none.
+	logout(t, b)
+	assert.Equal(t, 1, g.count("login-done"))
+
+	// A pending login logged out: one record.
+	p := e.browser()
+	p.login("1", "/x")
+	logout(t, p)
+	assert.Equal(t, 2, g.count("login-done"))
+}
+
+func logout(t *testing.T, b *browser) {
+	t.Helper()
+	r := b.post("/_test/logout", nil)
+	require.Equal(t, http.StatusNoContent, r.code, r.String())
 }

@@ -158,7 +158,7 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	ctx, release, err := h.reserve(ctx, op, keyInFlightLogin+sess.LoginID(), keyPush+uid)
+	ctx, release, err := h.reserve(ctx, op, keyInFlightLogin(uid, sess.LoginID()), keyPush(uid))
 	if err != nil {
 		fail(err)
 		return
@@ -197,7 +197,7 @@ func (h *Handlers) complete(w http.ResponseWriter, r *http.Request, sess *sessio
 		h.signInFailed(w, r, sess, err)
 		return
 	}
-	first, err := h.guard.MarkUsed(ctx, loginDoneKey(sess.LoginID()), h.loginDoneTTL())
+	first, err := h.guard.MarkUsed(ctx, keyLoginDone(sess.UserID(), sess.LoginID()), h.loginDoneTTL())
 	if err != nil {
 		h.signInFailed(w, r, sess, wrap(op, ErrGuard, err))
 		return
@@ -250,7 +250,7 @@ func (h *Handlers) checkAccount(ctx context.Context, op string, sess *session.Se
 // completed or was logged out: an old copy of its cookie must not send
 // pushes or redeem tokens. complete's MarkUsed stays the atomic check.
 func (h *Handlers) checkNotDone(ctx context.Context, op string, sess *session.Session) error {
-	done, err := h.guard.Used(ctx, loginDoneKey(sess.LoginID()))
+	done, err := h.guard.Used(ctx, keyLoginDone(sess.UserID(), sess.LoginID()))
 	if err != nil {
 		return wrap(op, ErrGuard, err)
 	}
@@ -259,10 +259,6 @@ func (h *Handlers) checkNotDone(ctx context.Context, op string, sess *session.Se
 	}
 	return nil
 }
-
-// loginDoneKey is the Guard record of a pending login that completed or
-// was logged out: a LoginID is used once.
-func loginDoneKey(loginID string) string { return keyLoginDone + hashHex(loginID) }
 
 // loginDoneTTL outlives the pending window, so a consumed login stays
 // consumed for as long as its cookie could be pending.

@@ -33,7 +33,7 @@
 // push: a cross-site page cannot make the phone ask. One request per
 // session waits on the phone at a time (ErrInFlight, 409); the default
 // marker store is in-process and bounded, several instances need a shared
-// one (WithInFlight; a handlers.Guard fits). Denial, timeout, a
+// one (WithGuard; the Guard given to handlers.WithGuard fits). Denial, timeout, a
 // cancelled request, any UNLOQ fault and a reply without a usable key all
 // fail closed: no key, the callback does not run.
 package encryptionkey

@@ -10,11 +10,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/internal/accept"
-	"github.com/unloq2fa/unloq2fa/internal/inflight"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -56,8 +57,12 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 			return nil, err
 		}
 	}
-	if cfg.inFlight == nil {
-		cfg.inFlight = inflight.NewMemory(inflight.DefaultCapacity, nil)
+	if cfg.guard == nil {
+		g, err := guard.NewMemory()
+		if err != nil {
+			return nil, fmt.Errorf("encryptionkey: new: %w", err)
+		}
+		cfg.guard = g
 	}
 	return &Keys{client: client, sm: sm, users: users, cfg: cfg}, nil
 }
@@ -97,7 +102,7 @@ func (k *Keys) Fetch(ctx context.Context, r *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	sum := sha256.Sum256([]byte(sess.LoginID() + "\x00encryption-key"))
-	release, ok, err := k.cfg.inFlight.Begin(ctx, "encryptionkey:"+hex.EncodeToString(sum[:16]), k.cfg.inFlightTTL)
+	release, ok, err := k.cfg.guard.Begin(ctx, guard.Key{Kind: "encryptionkey-inflight", User: sess.UserID(), ID: hex.EncodeToString(sum[:16])}, k.cfg.inFlightTTL)
 	if err != nil {
 		return nil, wrap(op, ErrUnavailable, err)
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/unloq2fa/unloq2fa/handlers"
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/handlers/encryptionkey"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
@@ -32,8 +32,6 @@ const (
 	alice = "alice@example.test"
 	carol = "carol@example.test" // password only
 )
-
-var _ encryptionkey.InFlight = handlers.NewMemoryGuard()
 
 // appKey is an application-held key pair shared by the tests that do not
 // test fresh pairs (RSA key generation is slow under -race).
@@ -402,7 +400,7 @@ func TestOptionsValidate(t *testing.T) {
 		"bits":          encryptionkey.WithKeyBits(1024),
 		"empty message": encryptionkey.WithMessage(""),
 		"long message":  encryptionkey.WithMessage(strings.Repeat("m", 101)),
-		"nil in-flight": encryptionkey.WithInFlight(nil),
+		"nil in-flight": encryptionkey.WithGuard(nil),
 		"ttl":           encryptionkey.WithInFlightTTL(0),
 		"nil cop":       encryptionkey.WithCrossOriginProtection(nil),
 		"nil ip":        encryptionkey.WithClientIP(nil),
@@ -414,7 +412,16 @@ func TestOptionsValidate(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "encryptionkey: "), err.Error())
 		}
 	}
-	k, err := encryptionkey.New(client, sm, users, encryptionkey.WithKeyBits(3072), encryptionkey.WithInFlight(handlers.NewMemoryGuard()))
+	k, err := encryptionkey.New(client, sm, users, encryptionkey.WithKeyBits(3072), encryptionkey.WithGuard(newGuard(t)))
 	require.NoError(t, err)
 	assert.Panics(t, func() { k.With(nil) })
+}
+
+// newGuard returns a fresh guard.Memory: the same kind of Guard the
+// handlers take can hold the in-flight marks.
+func newGuard(t *testing.T) guard.Guard {
+	t.Helper()
+	g, err := guard.NewMemory()
+	require.NoError(t, err)
+	return g
 }

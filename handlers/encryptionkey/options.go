@@ -1,22 +1,15 @@
 package encryptionkey
 
 import (
-	"context"
 	"crypto/rsa"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 	"unicode/utf8"
-)
 
-// InFlight marks a session as waiting for its key on the phone. Its Begin
-// has the semantics of handlers.Guard's Begin, so a Guard (in memory or
-// shared) can be passed to WithInFlight. The default is in-process and
-// bounded: several instances of an application need a shared one.
-type InFlight interface {
-	Begin(ctx context.Context, key string, ttl time.Duration) (release func(), ok bool, err error)
-}
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
+)
 
 // Defaults applied by New before the options.
 const (
@@ -40,7 +33,7 @@ type config struct {
 	priv        *rsa.PrivateKey
 	bits        int
 	message     func(*http.Request) string
-	inFlight    InFlight
+	guard       guard.Guard
 	inFlightTTL time.Duration
 	cop         *http.CrossOriginProtection
 	clientIP    func(*http.Request) string
@@ -91,13 +84,19 @@ func WithMessage(msg string) Option {
 	}
 }
 
-// WithInFlight sets the in-flight marker store (see InFlight).
-func WithInFlight(f InFlight) Option {
+// WithGuard sets where the in-flight marks live (one approval at a time
+// per login): a guard.Guard, the same kind of value the handlers take
+// (handlers.WithGuard), so that one Guard can serve both. The default is a
+// guard.Memory, enough for one instance of an application; several
+// instances behind a load balancer need a shared one (package
+// guard/redisguard), or two requests reaching two instances may each push
+// once.
+func WithGuard(g guard.Guard) Option {
 	return func(c *config) error {
-		if f == nil {
-			return errors.New("encryptionkey: in-flight store: nil")
+		if g == nil {
+			return errors.New("encryptionkey: WithGuard: nil guard")
 		}
-		c.inFlight = f
+		c.guard = g
 		return nil
 	}
 }

@@ -35,7 +35,7 @@
 // (WithRateLimit), counted by a Limiter before anything is looked up, so
 // concurrent guesses cannot slip past the count. NewMemoryLimiter, the
 // default, is bounded and per process: an application on several
-// instances gives WithLimiter a shared one (a handlers.Guard fits).
+// instances gives WithLimiter a shared one (or WithGuard, the Guard the handlers use).
 // Verify returns nil only for a code that was unused and is now used;
 // otherwise an *Error whose Kind says why (ErrMalformed, ErrWrong, ErrUsed,
 // ErrLimited, ErrUnavailable). Any failure of the store, the limiter or

@@ -9,8 +9,8 @@ import (
 )
 
 // Limiter counts verification attempts. Its method has the shape of
-// handlers.Guard's Allow, so a Guard (in memory, or shared on Redis or SQL)
-// can serve as the Limiter directly.
+// guard.Guard's Allow with a string key; WithGuard adapts a Guard (in
+// memory, or shared on Redis) to it.
 //
 // NewMemoryLimiter is for a single process. Several instances of an
 // application behind a load balancer each keep their own memory, which

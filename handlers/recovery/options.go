@@ -48,8 +48,8 @@ func WithCount(n int) Option {
 
 // WithLimiter sets the Limiter (default: a MemoryLimiter of
 // DefaultLimiterCapacity keys). Applications on several instances pass a
-// shared one; a handlers.Guard fits. The Service's keys start with
-// "recovery:".
+// shared one, or give WithGuard the Guard the handlers use. The Service's
+// keys are "recovery:" and the user id.
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
 		if l == nil {

@@ -107,7 +107,7 @@ func (s *Service) Verify(ctx context.Context, userID, typed string) error {
 	if !ok {
 		return s.refuse(ctx, op, userID, KindMalformed)
 	}
-	allowed, err := s.cfg.limiter.Allow(ctx, "recovery:"+userID, s.cfg.attempts, s.cfg.window)
+	allowed, err := s.cfg.limiter.Allow(ctx, limiterKeyPrefix+userID, s.cfg.attempts, s.cfg.window)
 	if err != nil {
 		return s.fail(ctx, op, userID, err)
 	}

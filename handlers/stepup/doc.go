@@ -70,7 +70,7 @@
 // While an approval of an action waits on the phone, another one of the
 // same action in the same session gets 409 and no push. The default marker
 // store is in-process and bounded; several instances behind a load
-// balancer need a shared one (WithInFlight; a handlers.Guard fits).
+// balancer need a shared one (WithGuard; the Guard given to handlers.WithGuard fits).
 //
 // # Security headers and errors
 //

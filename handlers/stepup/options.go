@@ -1,24 +1,15 @@
 package stepup
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
 	"time"
-)
 
-// InFlight marks a (session, action) pair as waiting on the phone. Its
-// Begin has the semantics of handlers.Guard's Begin, so a Guard (in memory
-// or shared, e.g. on Redis) can be passed to WithInFlight. The default is
-// an in-process, bounded map: enough for one instance of an application.
-// Several instances behind a load balancer need a shared implementation,
-// or two requests reaching two instances may each push once.
-type InFlight interface {
-	Begin(ctx context.Context, key string, ttl time.Duration) (release func(), ok bool, err error)
-}
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
+)
 
 // Defaults applied by New before the options.
 const (
@@ -38,7 +29,7 @@ type Option func(*config) error
 type config struct {
 	now               func() time.Time
 	allowPasswordOnly bool
-	inFlight          InFlight
+	guard             guard.Guard
 	inFlightTTL       time.Duration
 	grantTTL          time.Duration
 	formField         func(*http.Request) template.HTML
@@ -74,13 +65,19 @@ func WithAllowPasswordOnly() Option {
 	}
 }
 
-// WithInFlight sets the in-flight marker store (see InFlight).
-func WithInFlight(f InFlight) Option {
+// WithGuard sets where the in-flight marks live (one approval at a time
+// per login): a guard.Guard, the same kind of value the handlers take
+// (handlers.WithGuard), so that one Guard can serve both. The default is a
+// guard.Memory, enough for one instance of an application; several
+// instances behind a load balancer need a shared one (package
+// guard/redisguard), or two requests reaching two instances may each push
+// once.
+func WithGuard(g guard.Guard) Option {
 	return func(c *config) error {
-		if f == nil {
-			return errors.New("stepup: in-flight store: nil")
+		if g == nil {
+			return errors.New("stepup: WithGuard: nil guard")
 		}
-		c.inFlight = f
+		c.guard = g
 		return nil
 	}
 }

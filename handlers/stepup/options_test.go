@@ -11,15 +11,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/unloq2fa/unloq2fa/handlers"
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/handlers/stepup"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
-
-// A handlers.Guard can hold the in-flight marks of several instances.
-var _ stepup.InFlight = handlers.NewMemoryGuard()
 
 func TestNewValidates(t *testing.T) {
 	sim := unloqtest.NewServer(t)
@@ -38,7 +35,7 @@ func TestNewValidates(t *testing.T) {
 	noWait := template.Must(template.New("x").Parse(`{{define "stepup_refused"}}x{{end}}`))
 	for name, o := range map[string]stepup.Option{
 		"nil clock":          stepup.WithClock(nil),
-		"nil in-flight":      stepup.WithInFlight(nil),
+		"nil in-flight":      stepup.WithGuard(nil),
 		"short in-flight":    stepup.WithInFlightTTL(time.Millisecond),
 		"long grant":         stepup.WithGrantTTL(2 * time.Hour),
 		"nil form field":     stepup.WithFormField(nil),
@@ -58,7 +55,7 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 	_, err = stepup.New(client, sm, users, nil, stepup.WithCancelURL("/settings"), stepup.WithAppName("Notes"),
-		stepup.WithInFlight(handlers.NewMemoryGuard()), stepup.WithLogger(nil))
+		stepup.WithGuard(newGuard(t)), stepup.WithLogger(nil))
 	assert.NoError(t, err)
 }
 
@@ -84,4 +81,13 @@ func TestPageHooks(t *testing.T) {
 	res := h.postForm(c, "/danger", runForm("csrf", "tok", "a", "1"))
 	assert.Equal(t, "done", res.body)
 	assert.Equal(t, url.Values{"csrf": {"tok"}, "a": {"1"}}, h.forms[0])
+}
+
+// newGuard returns a fresh guard.Memory: the same kind of Guard the
+// handlers take can hold the in-flight marks.
+func newGuard(t *testing.T) guard.Guard {
+	t.Helper()
+	g, err := guard.NewMemory()
+	require.NoError(t, err)
+	return g
 }

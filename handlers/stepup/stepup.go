@@ -5,13 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"net"
 	"net/http"
 	"net/url"
 	"time"
 
-	"github.com/unloq2fa/unloq2fa/internal/inflight"
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -55,8 +56,12 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 			return nil, err
 		}
 	}
-	if cfg.inFlight == nil {
-		cfg.inFlight = inflight.NewMemory(inflight.DefaultCapacity, cfg.now)
+	if cfg.guard == nil {
+		g, err := guard.NewMemory()
+		if err != nil {
+			return nil, fmt.Errorf("stepup: new: %w", err)
+		}
+		cfg.guard = g
 	}
 	tmpl := cfg.tmpl
 	if tmpl == nil {
@@ -262,7 +267,7 @@ func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.
 		return
 	}
 	loginID := sess.LoginID()
-	release, ok, err := s.cfg.inFlight.Begin(ctx, inFlightKey(loginID, g.a.Code), s.cfg.inFlightTTL)
+	release, ok, err := s.cfg.guard.Begin(ctx, inFlightKey(sess.UserID(), loginID, g.a.Code), s.cfg.inFlightTTL)
 	if err != nil {
 		s.refuse(w, r, wrap(op, ErrUnavailable, err))
 		return
@@ -335,11 +340,12 @@ func vendorError(ctx context.Context, op string, err error) error {
 	}
 }
 
-// inFlightKey names the in-flight mark of one action in one login. The
-// LoginID is hashed so that it never reaches a shared store in clear.
-func inFlightKey(loginID, code string) string {
+// inFlightKey names the in-flight mark of one action in one login of
+// user uid. The LoginID is hashed so that it never reaches a shared Guard
+// in clear.
+func inFlightKey(uid, loginID, code string) guard.Key {
 	sum := sha256.Sum256([]byte(loginID + "\x00" + code))
-	return "stepup:" + hex.EncodeToString(sum[:16])
+	return guard.Key{Kind: "stepup-inflight", User: uid, ID: hex.EncodeToString(sum[:16])}
 }
 
 func remoteIP(r *http.Request) string {

@@ -9,8 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/unloq2fa/unloq2fa/handlers"
 	"github.com/unloq2fa/unloq2fa/handlers/encryptionkey"
+	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/handlers/stepup"
 	"github.com/unloq2fa/unloq2fa/internal/accept"
 	"github.com/unloq2fa/unloq2fa/middleware"
@@ -60,9 +60,12 @@ type notesFeature struct {
 // store, so that a session has at most one key request waiting on the
 // phone, whichever it is; the step-up keeps its own marks in the same store.
 func newNotesFeature(p *pages, notes *Notes, client *unloq.Client, sm *session.Manager, st store.UserStore, rnd *renderer) (*notesFeature, error) {
-	inFlight := handlers.NewMemoryGuard()
+	inFlight, err := guard.NewMemory()
+	if err != nil {
+		return nil, fmt.Errorf("demo: in-flight guard: %w", err)
+	}
 	keys := func(msg string) (*encryptionkey.Keys, error) {
-		k, err := encryptionkey.New(client, sm, st, encryptionkey.WithMessage(msg), encryptionkey.WithInFlight(inFlight))
+		k, err := encryptionkey.New(client, sm, st, encryptionkey.WithMessage(msg), encryptionkey.WithGuard(inFlight))
 		if err != nil {
 			return nil, fmt.Errorf("demo: encryption keys: %w", err)
 		}
@@ -80,7 +83,7 @@ func newNotesFeature(p *pages, notes *Notes, client *unloq.Client, sm *session.M
 		stepup.WithTemplates(rnd.stepUp),
 		stepup.WithAppName(appName),
 		stepup.WithCancelURL("/notes"),
-		stepup.WithInFlight(inFlight),
+		stepup.WithGuard(inFlight),
 		stepup.WithLogger(p.log),
 	)
 	if err != nil {
