@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -690,4 +691,63 @@ func TestRedisUnreachableAtStart(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "demo: redis redis://"+addr+"/0 is unreachable")
 	assert.Less(t, time.Since(start), 5*time.Second)
+}
+
+// TestNotesOnPostgres: the notes SQL runs on PostgreSQL, and the per-user
+// cap holds under concurrent adds (from any number of instances: the
+// user's row is locked).
+func TestNotesOnPostgres(t *testing.T) {
+	dsn := postgresSchema(t)
+	if dsn == "" {
+		return
+	}
+	ctx := context.Background()
+	db, err := openDB(ctx, dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	require.True(t, db.postgres())
+	users, err := newUsers(db, bcrypt.MinCost)
+	require.NoError(t, err)
+	u, err := users.Create(ctx, "notes@example.com", "notes-password")
+	require.NoError(t, err)
+	_, err = users.Create(ctx, "NOTES@example.com", "notes-password")
+	assert.ErrorIs(t, err, ErrEmailTaken)
+	got, err := users.Authenticate(ctx, "notes@example.com", "notes-password")
+	require.NoError(t, err)
+	assert.Equal(t, u, got)
+
+	notes, err := newNotes(ctx, db)
+	require.NoError(t, err)
+	_, err = newNotes(ctx, db) // idempotent
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	var added, refused atomic.Int32
+	for i := range maxNotesPerUser + 10 {
+		wg.Go(func() {
+			err := notes.Add(ctx, u.ID, []byte{byte(i), 1}, []byte{0, byte(i), 2})
+			switch {
+			case err == nil:
+				added.Add(1)
+			case errors.Is(err, ErrTooManyNotes):
+				refused.Add(1)
+			default:
+				t.Errorf("add: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int32(maxNotesPerUser), added.Load())
+	assert.Equal(t, int32(10), refused.Load())
+	n, err := notes.Count(ctx, u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, maxNotesPerUser, n)
+	list, err := notes.List(ctx, u.ID)
+	require.NoError(t, err)
+	require.Len(t, list, maxNotesPerUser)
+	assert.Len(t, list[0].Nonce, 2)
+	assert.Len(t, list[0].Ciphertext, 3)
+	deleted, err := notes.DeleteAll(ctx, u.ID)
+	require.NoError(t, err)
+	assert.Equal(t, int64(maxNotesPerUser), deleted)
 }
