@@ -35,7 +35,7 @@ func validToken(t string) bool {
 }
 
 // Callback serves the widget's redirect (GET Paths.Callback?token=…). In
-// ModePush there is no widget: it answers 404 and Register does not mount
+// ModePush there is no widget: it answers 404 and Mount does not mount
 // it.
 //
 // It accepts the token only for a pending, unexpired login in this browser
@@ -75,6 +75,10 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	sess := h.load(r)
+	if h.cfg.disabled {
+		h.signInFailed(w, r, sess, wrap(op, ErrDisabled, nil))
+		return
+	}
 	uid := sess.UserID()
 	if err := h.pendingErr(sess); err != nil {
 		h.signInFailed(w, r, sess, wrap(op, err, nil))

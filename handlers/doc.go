@@ -4,26 +4,34 @@
 //
 // # Wiring
 //
-// After the app's own password check succeeds it calls
-// Handlers.PasswordVerified, which starts the login in the session and sends
-// the browser either on (no second factor) or to the two-step page.
-// Handlers.Register mounts the routes on an http.ServeMux:
+// After the app's own password check succeeds, and wherever else it logs
+// someone in from code (sign-up, password reset, impersonation), it calls
+// Handlers.LogIn, which starts the login in the session and sends the
+// browser either on (no second factor) or to the two-step page. The
+// unloq2fa session is the app's login from then on: Handlers.UserID (or
+// middleware.UserID) says who is logged in.
+//
+// Handlers.Mount mounts the routes on any router, given its "handle"
+// function (http.ServeMux.Handle, chi's Handle, or a one-line adapter for
+// gorilla/mux); each route answers other methods with 405 itself:
 //
 //	GET  /login/two-step          the second step (widget and/or push form)
 //	POST /login/two-step          push to the phone, wait, complete the login
-//	GET  /uauth/login?token=…     the widget's redirect: exchange, check, complete
+//	GET  /uauth/login?token=…     the widget's redirect (widget modes only)
 //	POST /settings/2fa/enable     start enrollment (QR code), then step=confirm
 //	GET  /settings/2fa/enable/status  {"enrolled":bool} for the QR page's polling
 //	POST /settings/2fa/disable    fresh approval, then second_factor cleared
+//	POST /logout                  end the session, back to the login page
+//	POST /uauth/logout            UNLOQ's remote-logout webhook (WithRemoteLogout)
 //
-// Other routers (chi, gorilla/mux, ...) mount each handler on its path
-// instead, from Handlers.Paths: TwoStep, Callback, Enable, EnableStatus and
-// Disable. Each handler checks the method itself (405 with an Allow header),
-// so it may be mounted for every method.
-//
-// The paths are configurable (WithPaths). The app's session-check
-// middleware (package middleware) must exempt the two-step and callback
-// routes; its defaults do.
+// Handlers.Wrap puts the app's router behind the session check, and
+// Handlers.RequireVerified guards a subtree; both come from the same
+// Paths as the routes (WithPaths), so a pending user always reaches the
+// two-step routes and logout, wherever they are mounted. WithFormField
+// puts the host's CSRF token into every form the handlers render;
+// WithExtraExemptions lets routes with their own authentication (API keys)
+// through. Disabled runs the app without UNLOQ (fail closed for users who
+// have it).
 //
 // # Security
 //

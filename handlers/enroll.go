@@ -223,7 +223,7 @@ func (h *Handlers) renderEnroll(w http.ResponseWriter, r *http.Request, sess *se
 		body := map[string]any{
 			"status":     "scan",
 			"qr_url":     qr,
-			"status_url": h.cfg.paths.EnableStatus(),
+			"status_url": h.cfg.paths.EnableStatus,
 			"confirm":    map[string]string{"method": http.MethodPost, "url": h.cfg.paths.Enable, "step": "confirm"},
 		}
 		if !exp.IsZero() {
@@ -233,11 +233,11 @@ func (h *Handlers) renderEnroll(w http.ResponseWriter, r *http.Request, sess *se
 		return
 	}
 	p := EnrollPage{
-		Page:        h.page("Turn on two-step verification"),
+		Page:        h.page(r, "Turn on two-step verification"),
 		Email:       user.Email,
 		QRURL:       qr,
 		ExpireAt:    exp,
-		StatusURL:   h.cfg.paths.EnableStatus(),
+		StatusURL:   h.cfg.paths.EnableStatus,
 		Action:      h.cfg.paths.Enable,
 		Step:        "confirm",
 		SettingsURL: h.cfg.paths.Settings,

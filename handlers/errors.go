@@ -75,7 +75,30 @@ var (
 	ErrNotEnabled = errors.New("handlers: two-step verification is not on")
 	// ErrCanceled: the browser went away; the UNLOQ call was cancelled.
 	ErrCanceled = errors.New("handlers: the request was cancelled")
+	// ErrDisabled: the Handlers run without UNLOQ (Disabled): two-step
+	// verification can be neither used nor turned on or off.
+	ErrDisabled = errors.New("handlers: two-step verification is unavailable")
+	// ErrConfig: UNLOQ refused the application's configuration (its API
+	// key) or the account's e-mail address; trying again will not help.
+	// It is always logged (see WithLogger).
+	ErrConfig = errors.New("handlers: UNLOQ refused the configuration or the account")
 )
+
+// UNLOQ's answer to a missing or wrong API key.
+var errAppUnauthorized = &unloq.Error{Code: "APPLICATION.UNAUTHORIZED"}
+
+// configProblem reports whether err says that the application's key or
+// the account's e-mail address cannot work with UNLOQ, whatever the
+// person does: a refused API key, a request UNLOQ (or the client, before
+// sending) found malformed, which for these calls means the e-mail.
+func configProblem(err error) bool {
+	var ue *unloq.Error
+	if !errors.As(err, &ue) {
+		return false
+	}
+	return errors.Is(err, errAppUnauthorized) || ue.HTTPStatus == http.StatusUnauthorized ||
+		errors.Is(err, unloq.ErrInvalidRequest) || ue.Code == "REQUEST.INVALID"
+}
 
 // opError ties a typed kind to the operation and the underlying cause.
 type opError struct {
@@ -122,6 +145,8 @@ func vendorError(op string, err error, otpSent bool) error {
 		return wrap(op, ErrOTPRequired, err)
 	case unloq.IsTimeout(err):
 		return wrap(op, ErrTimeout, err)
+	case configProblem(err):
+		return wrap(op, ErrConfig, err)
 	}
 	var ue *unloq.Error
 	if errors.As(err, &ue) && ue.HTTPStatus >= 400 && ue.HTTPStatus < 500 &&
@@ -177,6 +202,10 @@ func describe(err error) failure {
 		return failure{http.StatusForbidden, "denied", "The request was declined on your phone. Nothing was changed. To try again, enter the current code from your UNLOQ app and approve the new request.", true}
 	case errors.Is(err, ErrTimeout):
 		return failure{http.StatusGatewayTimeout, "timeout", "Your phone did not answer in time. Nothing was changed. Please try again.", false}
+	case errors.Is(err, ErrDisabled):
+		return failure{http.StatusServiceUnavailable, "unavailable_disabled", "Two-step verification is unavailable on this site right now, so this step cannot continue. Nothing was changed. Please contact the site's support.", false}
+	case errors.Is(err, ErrConfig):
+		return failure{http.StatusConflict, "account_unsupported", "This account cannot use UNLOQ right now. Nothing was changed. Please contact the site's support.", false}
 	case errors.Is(err, ErrCanceled):
 		return failure{http.StatusServiceUnavailable, "canceled", "The request was cancelled. Nothing was changed.", false}
 	case errors.Is(err, ErrRejected):

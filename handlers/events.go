@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -32,9 +33,10 @@ const (
 
 // Flow names carried by Event.Flow.
 const (
-	FlowLogin   = "login"   // PasswordVerified, TwoStep, Callback
+	FlowLogin   = "login"   // LogIn, TwoStep, Callback
 	FlowEnroll  = "enroll"  // Enable and its status route
 	FlowDisable = "disable" // Disable
+	FlowLogout  = "logout"  // LogoutRoute
 )
 
 // Event is an audit record of a flow step. It never carries a token, an
@@ -54,10 +56,21 @@ func (h *Handlers) emit(ctx context.Context, kind EventKind, flow, userID, ip st
 	if h.cfg.hook != nil {
 		h.cfg.hook(context.WithoutCancel(ctx), ev)
 	}
-	if l := h.cfg.logger; l != nil {
+	l := h.cfg.logger
+	configErr := errors.Is(err, ErrConfig)
+	if l == nil && configErr {
+		// The one exception to silence without a logger: the app is
+		// misconfigured (or an account cannot use UNLOQ), which only the
+		// operator can fix.
+		l = slog.Default()
+	}
+	if l != nil {
 		level := slog.LevelInfo
 		if kind == EventFailed || kind == EventDenied || kind == EventTimedOut {
 			level = slog.LevelWarn
+		}
+		if configErr {
+			level = slog.LevelError
 		}
 		attrs := []slog.Attr{
 			slog.String("event", string(kind)),

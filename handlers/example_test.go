@@ -13,7 +13,6 @@ import (
 	"github.com/gorilla/securecookie"
 
 	"github.com/unloq2fa/unloq2fa/handlers"
-	"github.com/unloq2fa/unloq2fa/middleware"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -21,8 +20,8 @@ import (
 )
 
 // An existing app (a mux and a password login) gets UNLOQ two-step
-// verification: the middleware, the handlers, and one call after the
-// password check. The UNLOQ simulator stands in for api.unloq.io; in
+// verification: the handlers, the middleware they hand out, and one call
+// after the password check. The UNLOQ simulator stands in for api.unloq.io; in
 // production the client is unloq.NewClient(os.Getenv("UNLOQ_API_KEY")).
 func Example_quickstart() {
 	sim, _ := unloqtest.New()
@@ -37,20 +36,19 @@ func Example_quickstart() {
 		session.WithInsecureDevCookies(), // plain http in this example only
 	)
 	twoFA, _ := handlers.New(client, sessions, users)
-	mw, _ := middleware.New(sessions)
 
 	mux := http.NewServeMux() // the app's existing mux
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		// ... the app checks e-mail and password here, then:
-		if err := twoFA.PasswordVerified(w, r, "42", r.FormValue("next")); err != nil {
+		if err := twoFA.LogIn(w, r, "42", r.FormValue("next")); err != nil {
 			http.Error(w, "login failed", http.StatusServiceUnavailable)
 		}
 	})
 	mux.HandleFunc("GET /dashboard", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "welcome")
 	})
-	twoFA.Register(mux)
-	app := httptest.NewServer(mw.Wrap(mux))
+	twoFA.Mount(mux.Handle)                    // the two-step routes and POST /logout
+	app := httptest.NewServer(twoFA.Wrap(mux)) // the session check, from the same paths
 	defer app.Close()
 
 	// Demo: Ada's phone is paired with UNLOQ and approves every push.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/unloq2fa/unloq2fa/handlers/guard"
+	"github.com/unloq2fa/unloq2fa/middleware"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -27,6 +29,7 @@ type Handlers struct {
 	cfg    config
 	tmpl   *template.Template
 	guard  guard.Guard
+	mw     *middleware.Middleware
 	cop    *http.CrossOriginProtection
 }
 
@@ -92,13 +95,13 @@ const (
 	flowEnrollExp = "enroll_exp" // its expiry (RFC 3339), may be empty
 )
 
-// New returns Handlers for client, sessions sm and users. The defaults are
-// secure: push mode (both modes with WithWidgetKey), 5 pushes per user per
+// New returns Handlers for client, sessions sm and users (client is nil
+// only with Disabled). The defaults are secure: push mode (both modes with WithWidgetKey), 5 pushes per user per
 // 15 minutes, an in-memory Guard, the default paths and templates, and no
 // trusted cross-origin sources.
 func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts ...Option) (*Handlers, error) {
-	if client == nil || sm == nil || users == nil {
-		return nil, errors.New("handlers: new: client, session manager and user store are required")
+	if sm == nil || users == nil {
+		return nil, errors.New("handlers: new: session manager and user store are required")
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -108,6 +111,12 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 		if err := o(&cfg); err != nil {
 			return nil, err
 		}
+	}
+	switch {
+	case client == nil && !cfg.disabled:
+		return nil, errors.New("handlers: new: nil client (to run without UNLOQ, pass a nil client with handlers.Disabled())")
+	case client != nil && cfg.disabled:
+		return nil, errors.New("handlers: new: Disabled with a client: pass a nil client")
 	}
 	switch cfg.mode {
 	case modeAuto:
@@ -121,7 +130,7 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 		}
 	}
 	p := cfg.paths
-	routes := []string{p.TwoStep, p.Callback, p.Enable, p.EnableStatus(), p.Disable}
+	routes := []string{p.TwoStep, p.Callback, p.Enable, p.EnableStatus, p.Disable, p.Logout, p.RemoteLogout}
 	for i, a := range routes {
 		for _, b := range routes[i+1:] {
 			if a == b {
@@ -150,6 +159,18 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 			return nil, errors.New("handlers: new: invalid trusted origin")
 		}
 	}
+	mw, err := h.newMiddleware()
+	if err != nil {
+		return nil, fmt.Errorf("handlers: new: %w", err)
+	}
+	h.mw = mw
+	if cfg.disabled {
+		l := cfg.logger
+		if l == nil {
+			l = slog.Default()
+		}
+		l.Warn("unloq2fa: two-step verification is DISABLED (no UNLOQ client): users who have it cannot log in, and nobody can turn it on or off")
+	}
 	return h, nil
 }
 
@@ -158,36 +179,6 @@ func (h *Handlers) Paths() Paths { return h.cfg.paths }
 
 // Mode reports the two-step mode in effect.
 func (h *Handlers) Mode() Mode { return h.cfg.mode }
-
-// Register mounts every route on mux with method patterns:
-//
-//	GET  {TwoStep}         POST {TwoStep}
-//	GET  {Callback}        (ModeWidget and ModeBoth only)
-//	POST {Enable}          GET  {Enable}/status
-//	POST {Disable}
-//
-// (GET patterns also match HEAD; the callback refuses HEAD.) It also
-// mounts each path without a method, so that any other method reaches the
-// handler, which answers 405 with an Allow header, the security headers
-// and, for API clients, JSON. Register panics, like http.ServeMux.Handle,
-// if mux already has one of these patterns.
-func (h *Handlers) Register(mux *http.ServeMux) {
-	p := h.cfg.paths
-	ts, cb, en, st, dis := h.TwoStep(), h.Callback(), h.Enable(), h.EnableStatus(), h.Disable()
-	routes := map[string]http.Handler{p.TwoStep: ts, p.Enable: en, p.EnableStatus(): st, p.Disable: dis}
-	mux.Handle("GET "+p.TwoStep, ts)
-	mux.Handle("POST "+p.TwoStep, ts)
-	if h.widgetEnabled() {
-		mux.Handle("GET "+p.Callback, cb)
-		routes[p.Callback] = cb
-	}
-	mux.Handle("POST "+p.Enable, en)
-	mux.Handle("GET "+p.EnableStatus(), st)
-	mux.Handle("POST "+p.Disable, dis)
-	for path, hd := range routes {
-		mux.Handle(path, hd)
-	}
-}
 
 func (h *Handlers) pushEnabled() bool   { return h.cfg.mode == ModePush || h.cfg.mode == ModeBoth }
 func (h *Handlers) widgetEnabled() bool { return h.cfg.mode == ModeWidget || h.cfg.mode == ModeBoth }

@@ -19,7 +19,7 @@ import (
 // TestLongNextIsDropped: a next that passes the URL check but is longer
 // than the pending login keeps (512 bytes) is dropped, not an error: the
 // login works and ends on AfterLogin. (A next of 2,004–2,048 bytes made
-// PasswordVerified fail, so the user could not log in.)
+// LogIn fail, so the user could not log in.)
 func TestLongNextIsDropped(t *testing.T) {
 	for _, n := range []int{512, 513, 2004, 2030, 2048} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {

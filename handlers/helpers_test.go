@@ -283,7 +283,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-	h.Register(mux)
+	h.Mount(mux.Handle)
 	e.app = httptest.NewServer(mux)
 	t.Cleanup(e.app.Close)
 	return e

@@ -9,7 +9,15 @@ import (
 // which must stay small enough for a cookie); a longer one is dropped.
 const MaxNextLen = 512
 
-// PasswordVerified is what the app calls once the user's password matched.
+// LogIn logs the user userID in: call it once the user's password
+// matched, and wherever else the app logs someone in from code (right
+// after sign-up, after a password reset, an administrator impersonating a
+// user). The same rules hold on every path: the session is renewed, and a
+// user with a second factor must still pass it.
+//
+// The unloq2fa session is the app's login from then on: read the user with
+// middleware.UserID (or Handlers.UserID), not from a session of the app's
+// own, and end it with Logout.
 //
 // It loads the user from the store and starts a login in the session
 // (BeginLogin, which renews the session). When the user's second_factor is
@@ -27,7 +35,7 @@ const MaxNextLen = 512
 //
 // On error (ErrStore, ErrNoEmail, ErrSession, ErrGuard) nothing was written to w and
 // the session was not saved: the app renders its own error page.
-func (h *Handlers) PasswordVerified(w http.ResponseWriter, r *http.Request, userID, next string) error {
+func (h *Handlers) LogIn(w http.ResponseWriter, r *http.Request, userID, next string) error {
 	const op = "password verified"
 	ctx := r.Context()
 	ip := h.clientIP(r)

@@ -12,7 +12,7 @@ import (
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
-func TestPasswordVerifiedWithoutSecondFactor(t *testing.T) {
+func TestLogInWithoutSecondFactor(t *testing.T) {
 	e := newEnv(t)
 	for _, tc := range nextCases {
 		t.Run(tc.next, func(t *testing.T) {
@@ -30,7 +30,7 @@ func TestPasswordVerifiedWithoutSecondFactor(t *testing.T) {
 	assert.Zero(t, e.countRequests("/v1/authenticate"))
 }
 
-func TestPasswordVerifiedRemembersSafeNextOnly(t *testing.T) {
+func TestLogInRemembersSafeNextOnly(t *testing.T) {
 	e := newEnv(t)
 	e.behave(alice, unloqtest.BehaviorApprove)
 	for _, tc := range []struct{ next, want string }{
@@ -48,7 +48,7 @@ func TestPasswordVerifiedRemembersSafeNextOnly(t *testing.T) {
 	}
 }
 
-func TestPasswordVerifiedRenewsSession(t *testing.T) {
+func TestLogInRenewsSession(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	b.loginVerified("3", carol)
@@ -60,7 +60,7 @@ func TestPasswordVerifiedRenewsSession(t *testing.T) {
 	assert.NotEqual(t, first.LoginID, second.LoginID)
 }
 
-func TestPasswordVerifiedStoreError(t *testing.T) {
+func TestLogInStoreError(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	b.loginVerified("3", carol)
@@ -82,7 +82,7 @@ func TestPasswordVerifiedStoreError(t *testing.T) {
 	assert.Equal(t, before, b.state())
 }
 
-func TestPasswordVerifiedJSON(t *testing.T) {
+func TestLogInJSON(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	r := b.do(http.MethodPost, "/login", url.Values{"user_id": {"1"}, "next": {"/x"}}, map[string]string{"Accept": "application/json"})

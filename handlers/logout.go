@@ -8,9 +8,37 @@ import (
 	"github.com/unloq2fa/unloq2fa/session"
 )
 
-// Logout ends the browser's session: call it from the app's own logout
-// route (a POST behind cross-origin protection), then redirect as the app
-// likes. It writes only the cookie header.
+// LogoutRoute serves POST Paths.Logout (Mount mounts it): it ends the
+// session (Logout) and sends the browser (303) to Paths.Login, or an API
+// client {"redirect": …}. It is open to a user between password and phone
+// (the "Not you?" control of the two-step page posts here) and protected
+// against cross-site requests. A failure to end the session on the server
+// is still a logout for the browser (the cookie is deleted); it is
+// reported as an EventFailed.
+func (h *Handlers) LogoutRoute() http.Handler { return http.HandlerFunc(h.serveLogout) }
+
+func (h *Handlers) serveLogout(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w)
+	if r.Method != http.MethodPost {
+		h.methodNotAllowed(w, r, http.MethodPost)
+		return
+	}
+	if err := h.cop.Check(r); err != nil {
+		err = wrap("logout", ErrCrossOrigin, nil)
+		h.emit(r.Context(), EventFailed, FlowLogout, "", h.clientIP(r), err)
+		h.message(w, r, err, "Request blocked", h.cfg.paths.Login, "Back to the login page")
+		return
+	}
+	uid := h.load(r).UserID()
+	if err := h.Logout(w, r); err != nil {
+		h.emit(r.Context(), EventFailed, FlowLogout, uid, h.clientIP(r), err)
+	}
+	h.redirect(w, r, h.cfg.paths.Login, map[string]any{"logged_out": true})
+}
+
+// Logout ends the browser's session. LogoutRoute calls it; an app with its
+// own logout route (a POST behind cross-origin protection) calls it there,
+// then redirects as it likes. It writes only the cookie header.
 //
 // With a cookie store the session lives in the browser, so clearing the
 // cookie alone cannot stop a push that is still waiting on the phone: its

@@ -17,7 +17,7 @@ var ErrRevocation = errors.New("handlers: the sessions could not be ended on the
 // instance sharing the Manager's revocation store. Call it from the app
 // when the password changes or the account is locked. The session of the
 // request that made the change ends too; to keep it, the app can log the
-// user in again (PasswordVerified) in the same response.
+// user in again (LogIn) in the same response.
 func (h *Handlers) LogOutEverywhere(ctx context.Context, userID string) error {
 	if err := h.sm.LogOutEverywhere(ctx, userID); err != nil {
 		return wrap("log out everywhere", ErrRevocation, err)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/unloq2fa/unloq2fa/handlers/guard"
+	"github.com/unloq2fa/unloq2fa/middleware"
 )
 
 // Mode selects how the two-step page lets the user approve.
@@ -51,30 +53,35 @@ const (
 )
 
 // Paths are the URL paths of the routes and of the app pages they send the
-// browser to. A zero field keeps its default.
+// browser to. A zero field keeps its default. The routes (Mount) and the
+// middleware's redirects and exemptions (Wrap, RequireVerified) all come
+// from the same Paths, so they cannot disagree.
 type Paths struct {
-	TwoStep    string // default "/login/two-step" (GET page, POST push)
-	Callback   string // default "/uauth/login" (GET ?token=, the widget redirect)
-	Enable     string // default "/settings/2fa/enable" (POST); status polling at Enable+"/status"
-	Disable    string // default "/settings/2fa/disable" (POST)
-	Login      string // default "/login": the app's password login page
-	AfterLogin string // default "/": where a login goes without a valid next
-	Settings   string // default "/settings": where enable/disable return
+	TwoStep      string // default "/login/two-step" (GET page, POST push)
+	Callback     string // default "/uauth/login" (GET ?token=, the widget redirect; widget modes only)
+	Enable       string // default "/settings/2fa/enable" (POST)
+	EnableStatus string // default Enable+"/status" (GET, polled by the QR page)
+	Disable      string // default "/settings/2fa/disable" (POST)
+	Logout       string // default "/logout" (POST; open to a user between password and phone)
+	RemoteLogout string // default "/uauth/logout" (POST, UNLOQ's webhook; only with WithRemoteLogout)
+	Login        string // default "/login": the app's password login page
+	AfterLogin   string // default "/": where a login goes without a valid next
+	Settings     string // default "/settings": where enable/disable return
 }
-
-// EnableStatus is the path of the enrollment status route (Enable+"/status").
-func (p Paths) EnableStatus() string { return p.Enable + "/status" }
 
 // DefaultPaths returns the default Paths.
 func DefaultPaths() Paths {
 	return Paths{
-		TwoStep:    "/login/two-step",
-		Callback:   "/uauth/login",
-		Enable:     "/settings/2fa/enable",
-		Disable:    "/settings/2fa/disable",
-		Login:      "/login",
-		AfterLogin: "/",
-		Settings:   "/settings",
+		TwoStep:      "/login/two-step",
+		Callback:     "/uauth/login",
+		Enable:       "/settings/2fa/enable",
+		EnableStatus: "/settings/2fa/enable/status",
+		Disable:      "/settings/2fa/disable",
+		Logout:       "/logout",
+		RemoteLogout: DefaultRemoteLogoutPath,
+		Login:        "/login",
+		AfterLogin:   "/",
+		Settings:     "/settings",
 	}
 }
 
@@ -97,6 +104,10 @@ type config struct {
 	appName         string
 	now             func() time.Time
 	clientIP        func(*http.Request) string
+	formField       func(*http.Request) template.HTML
+	exemptions      []middleware.Exemption
+	webhookSecret   string
+	disabled        bool
 }
 
 func defaultConfig() config {
@@ -166,7 +177,8 @@ func WithMode(m Mode) Option {
 }
 
 // WithPaths changes route and page paths; zero fields keep their defaults.
-// Every path must be a clean absolute path without wildcards.
+// Every path must be a clean absolute path without wildcards. When Enable
+// is set and EnableStatus is not, EnableStatus is Enable+"/status".
 func WithPaths(p Paths) Option {
 	return func(c *config) error {
 		set := func(dst *string, v, name string) error {
@@ -186,7 +198,10 @@ func WithPaths(p Paths) Option {
 			{&c.paths.TwoStep, p.TwoStep, "TwoStep"},
 			{&c.paths.Callback, p.Callback, "Callback"},
 			{&c.paths.Enable, p.Enable, "Enable"},
+			{&c.paths.EnableStatus, p.EnableStatus, "EnableStatus"},
 			{&c.paths.Disable, p.Disable, "Disable"},
+			{&c.paths.Logout, p.Logout, "Logout"},
+			{&c.paths.RemoteLogout, p.RemoteLogout, "RemoteLogout"},
 			{&c.paths.Login, p.Login, "Login"},
 			{&c.paths.AfterLogin, p.AfterLogin, "AfterLogin"},
 			{&c.paths.Settings, p.Settings, "Settings"},
@@ -194,6 +209,9 @@ func WithPaths(p Paths) Option {
 			if err := set(f.dst, f.v, f.name); err != nil {
 				return err
 			}
+		}
+		if p.Enable != "" && p.EnableStatus == "" {
+			c.paths.EnableStatus = c.paths.Enable + "/status"
 		}
 		return nil
 	}
@@ -330,6 +348,75 @@ func WithClientIP(f func(r *http.Request) string) Option {
 			return errors.New("handlers: WithClientIP: nil function")
 		}
 		c.clientIP = f
+		return nil
+	}
+}
+
+// WithExtraExemptions lets more routes through the middleware that Wrap
+// and RequireVerified apply, for every session: for example an API
+// route authenticated by its own key, which must not be sent to the
+// two-step page. Each rule names one method and one clean path, matched
+// exactly (see middleware.Exemption). The routes of the handlers are
+// exempt already, as they need.
+func WithExtraExemptions(ex ...middleware.Exemption) Option {
+	return func(c *config) error {
+		for _, e := range ex {
+			if err := e.Validate(); err != nil {
+				return fmt.Errorf("handlers: WithExtraExemptions: %w", err)
+			}
+		}
+		c.exemptions = append(c.exemptions, ex...)
+		return nil
+	}
+}
+
+// WithFormField puts f(r) into every form the handlers render (the
+// two-step push form, the logout control, the enable, confirm and disable
+// forms, ...), right after the <form> tag: the hidden field of the host's
+// CSRF protection, so that its middleware in front of the handlers lets
+// their POSTs through. gorilla/csrf's csrf.TemplateField has this shape.
+// The handlers' own cross-origin protection stays on.
+func WithFormField(f func(r *http.Request) template.HTML) Option {
+	return func(c *config) error {
+		if f == nil {
+			return errors.New("handlers: WithFormField: nil function")
+		}
+		c.formField = f
+		return nil
+	}
+}
+
+// WithRemoteLogout serves UNLOQ's remote-logout webhook at
+// Paths.RemoteLogout (see RemoteLogout); secret is the webhook's shared
+// secret (the one set on the webhook in UNLOQ's dashboard; without one,
+// UNLOQ signs with the application's API key).
+func WithRemoteLogout(secret string) Option {
+	return func(c *config) error {
+		if secret == "" {
+			return errors.New("handlers: WithRemoteLogout: empty webhook secret")
+		}
+		c.webhookSecret = secret
+		return nil
+	}
+}
+
+// Disabled runs the Handlers without UNLOQ, for an app started without
+// UNLOQ credentials (development, the app's own tests, an outage of the
+// configuration): pass a nil *unloq.Client with it. Then:
+//
+//   - LogIn works as usual for users without a second factor;
+//   - users who have UNLOQ as their second factor are not let in: their
+//     login stays pending and the two-step page says that two-step
+//     verification is unavailable (fail closed);
+//   - turning two-step verification on or off is refused with a page
+//     that says it is unavailable (ErrDisabled).
+//
+// New logs once that the Handlers are disabled, at Warn level, to the
+// WithLogger logger or, without one, to slog.Default(): the one message
+// the package logs without a logger, so the mode cannot go unnoticed.
+func Disabled() Option {
+	return func(c *config) error {
+		c.disabled = true
 		return nil
 	}
 }

@@ -73,10 +73,11 @@ func parseRemoteSID(sid string) (userID string, pwAt time.Time, ok bool) {
 }
 
 // RemoteLogout returns the route that receives UNLOQ's remote-logout
-// webhook (mount it as POST [DefaultRemoteLogoutPath], outside any
-// cross-origin protection: UNLOQ's servers call it). secret is the
-// webhook's shared secret (the one set on the webhook in UNLOQ's
-// dashboard; without one, UNLOQ signs with the application's API key).
+// webhook at POST Paths.RemoteLogout (default DefaultRemoteLogoutPath).
+// With WithRemoteLogout (the webhook's secret) Mount mounts it and the
+// middleware lets it through; without, it answers 404. It has no
+// cross-origin protection of its own (UNLOQ's servers call it): the
+// signature is the check. Mount it outside the host's CSRF middleware.
 //
 // A delivery carries unloq_id and the sid the login sent with its token
 // exchange: a hash of the login id, the password time and the user id
@@ -98,11 +99,8 @@ func parseRemoteSID(sid string) (userID string, pwAt time.Time, ok bool) {
 //
 // A Guard, store or revocation failure answers 503 and changes nothing, so
 // that UNLOQ's retry can succeed later.
-func (h *Handlers) RemoteLogout(secret string) (http.Handler, error) {
-	if secret == "" {
-		return nil, errors.New("handlers: remote logout: empty webhook secret")
-	}
-	return &remoteLogout{h: h, secret: secret}, nil
+func (h *Handlers) RemoteLogout() http.Handler {
+	return &remoteLogout{h: h, secret: h.cfg.webhookSecret}
 }
 
 type remoteLogout struct {
@@ -121,6 +119,10 @@ func (rl *remoteLogout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, status, jsonError{Error: jsonErrorBody{code, msg}})
+	}
+	if rl.secret == "" {
+		http.NotFound(w, r)
+		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)

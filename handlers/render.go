@@ -34,6 +34,12 @@ type Page struct {
 	Error     string // a user-facing error message, "" if none
 	ErrorCode string // its machine code (e.g. "denied", "timeout"), "" if none
 	Notice    string // a user-facing informational message, "" if none
+	// FormField is the host's hidden CSRF field (WithFormField), to put
+	// right after every <form> tag; empty without WithFormField.
+	FormField template.HTML
+	// LogoutURL is Paths.Logout: the "Not you?" and cancel controls of a
+	// pending login are forms that POST there (with FormField).
+	LogoutURL string
 }
 
 // TwoStepPage is the data of TemplateTwoStep, the second login step.
@@ -46,7 +52,6 @@ type TwoStepPage struct {
 	Push            bool   // render the push form (POST to Action)
 	Action          string // the two-step path
 	OTPRequired     bool   // ask for the OTP (field "otp")
-	LoginURL        string // the app's login page
 }
 
 // EnrollPage is the data of TemplateEnroll, the QR pairing page. Its form
@@ -112,8 +117,13 @@ func wantsJSON(r *http.Request) bool {
 	return accept.PrefersJSON(r.Header.Get("Accept"))
 }
 
-func (h *Handlers) page(title string) Page {
-	return Page{Title: title, AppName: h.cfg.appName}
+// page is the common data of a page rendered for r.
+func (h *Handlers) page(r *http.Request, title string) Page {
+	p := Page{Title: title, AppName: h.cfg.appName, LogoutURL: h.cfg.paths.Logout}
+	if h.cfg.formField != nil {
+		p.FormField = h.cfg.formField(r)
+	}
+	return p
 }
 
 // html renders a template into a buffer first, so that a template error is
@@ -187,7 +197,7 @@ func (h *Handlers) message(w http.ResponseWriter, r *http.Request, err error, ti
 		writeJSON(w, f.status, jsonError{Error: jsonErrorBody{f.code, f.message}})
 		return
 	}
-	p := MessagePage{Page: h.page(title), LinkURL: linkURL, LinkText: linkText}
+	p := MessagePage{Page: h.page(r, title), LinkURL: linkURL, LinkText: linkText}
 	p.Error, p.ErrorCode = f.message, f.code
 	h.html(w, f.status, TemplateMessage, p)
 }

@@ -135,12 +135,11 @@ func newHookEnv(t *testing.T) *hookEnv {
 	}))
 	t.Cleanup(hook.Close)
 	hookURL := hook.URL + handlers.DefaultRemoteLogoutPath
-	e := newEnv(t, withSimOpts(unloqtest.WithWebhook(unloqtest.EventLogout, hookURL, hookSecret, 0, 0)))
-	rl, err := e.h.RemoteLogout(hookSecret)
-	require.NoError(t, err)
+	e := newEnv(t, withSimOpts(unloqtest.WithWebhook(unloqtest.EventLogout, hookURL, hookSecret, 0, 0)),
+		withHandlerOpts(handlers.WithRemoteLogout(hookSecret)))
 	mux := http.NewServeMux()
-	mux.Handle("POST "+handlers.DefaultRemoteLogoutPath, rl)
-	target.Store(http.Handler(mux))
+	e.h.Mount(mux.Handle) // the webhook at Paths.RemoteLogout, among the routes
+	target.Store(e.h.Wrap(mux))
 	return &hookEnv{env: e, hook: hook, hookURL: hookURL}
 }
 
@@ -246,6 +245,6 @@ func TestRemoteLogoutRefusals(t *testing.T) {
 	resp = h.post(t, good, hookSecret)
 	assert.Equal(t, http.StatusConflict, resp.StatusCode, "replayed")
 
-	_, err = h.h.RemoteLogout("")
+	_, err = handlers.New(h.client, h.sm, h.users, handlers.WithRemoteLogout(""))
 	assert.Error(t, err, "an empty secret is refused")
 }

@@ -55,7 +55,7 @@ var badSecondFactors = []string{"unloq", "Unloq", " UNLOQ", "UNLOQ ", "UNLOQ\n",
 
 // TestAttackUnknownSecondFactor: a custom store that returns a
 // second_factor other than exactly "UNLOQ" or "" (say "unloq") must not
-// log the user straight in: PasswordVerified fails closed with a typed
+// log the user straight in: LogIn fails closed with a typed
 // error, writes nothing, and the settings routes refuse too. (It was
 // taken for "no second factor".)
 func TestAttackUnknownSecondFactor(t *testing.T) {
@@ -68,7 +68,7 @@ func TestAttackUnknownSecondFactor(t *testing.T) {
 			raw.set(store.User{ID: "9", Email: alice, SecondFactor: v})
 			w := httptest.NewRecorder()
 			r := httptest.NewRequest(http.MethodPost, "/login", nil)
-			err := h.PasswordVerified(w, r, "9", "/x")
+			err := h.LogIn(w, r, "9", "/x")
 			require.Error(t, err)
 			assert.ErrorIs(t, err, handlers.ErrStore)
 			assert.ErrorIs(t, err, store.ErrInvalidSecondFactor)

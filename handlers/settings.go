@@ -11,12 +11,16 @@ import (
 )
 
 // settingsUser returns the verified session of r and its user from the
-// store: ErrNotVerified for any other session, ErrStore when the store
-// fails, ErrNoEmail when the user has no address.
+// store: ErrNotVerified for any other session, ErrDisabled while the
+// Handlers are Disabled, ErrStore when the store fails, ErrNoEmail when
+// the user has no address.
 func (h *Handlers) settingsUser(ctx context.Context, r *http.Request, op string) (*session.Session, store.User, error) {
 	sess := h.load(r)
 	if sess.State() != session.StateVerified || sess.UserID() == "" {
 		return sess, store.User{}, wrap(op, ErrNotVerified, nil)
+	}
+	if h.cfg.disabled {
+		return sess, store.User{}, wrap(op, ErrDisabled, nil)
 	}
 	user, err := h.user(ctx, op, sess.UserID())
 	if err != nil {
@@ -57,7 +61,7 @@ func (h *Handlers) renderApprove(w http.ResponseWriter, r *http.Request, purpose
 		title = "Turn off two-step verification"
 	}
 	p := ApprovePage{
-		Page:        h.page(title),
+		Page:        h.page(r, title),
 		Purpose:     purpose,
 		Email:       email,
 		Action:      action,

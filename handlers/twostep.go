@@ -39,6 +39,10 @@ func (h *Handlers) serveTwoStep(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet, http.MethodHead:
 		h.twoStepPage(w, r)
 	case http.MethodPost:
+		if h.cfg.disabled {
+			h.twoStepDisabled(w, r)
+			return
+		}
 		if !h.pushEnabled() {
 			h.methodNotAllowed(w, r, "GET, HEAD")
 			return
@@ -59,7 +63,7 @@ func (h *Handlers) twoStepPage(w http.ResponseWriter, r *http.Request) {
 		h.leaveTwoStep(w, r, sess, err)
 		return
 	}
-	if wantsJSON(r) {
+	if wantsJSON(r) && !h.cfg.disabled {
 		body := map[string]any{
 			"state": "pending",
 			"email": sess.Email(),
@@ -94,18 +98,35 @@ func (h *Handlers) leaveTwoStep(w http.ResponseWriter, r *http.Request, sess *se
 	h.denyRedirect(w, r, h.cfg.paths.Login, err)
 }
 
+// twoStepDisabled answers a POST of a pending user while the Handlers are
+// Disabled: the page says two-step verification is unavailable.
+func (h *Handlers) twoStepDisabled(w http.ResponseWriter, r *http.Request) {
+	sess := h.load(r)
+	if err := h.pendingErr(sess); err != nil {
+		h.leaveTwoStep(w, r, sess, err)
+		return
+	}
+	err := wrap("two-step", ErrDisabled, nil)
+	h.emit(r.Context(), EventFailed, FlowLogin, sess.UserID(), h.clientIP(r), err)
+	h.renderTwoStep(w, r, sess, err)
+}
+
 // renderTwoStep renders the two-step page, with err (if any) explained.
+// While the Handlers are Disabled it offers no way to approve and says
+// that two-step verification is unavailable (fail closed).
 func (h *Handlers) renderTwoStep(w http.ResponseWriter, r *http.Request, sess *session.Session, err error) {
+	if h.cfg.disabled && err == nil {
+		err = wrap("two-step", ErrDisabled, nil)
+	}
 	status := http.StatusOK
 	p := TwoStepPage{
-		Page:            h.page("Confirm it's you"),
+		Page:            h.page(r, "Confirm it's you"),
 		Email:           sess.Email(),
-		Widget:          h.widgetEnabled(),
+		Widget:          h.widgetEnabled() && !h.cfg.disabled,
 		WidgetScriptURL: h.cfg.widgetScriptURL,
 		WidgetKey:       h.cfg.widgetKey,
-		Push:            h.pushEnabled(),
+		Push:            h.pushEnabled() && !h.cfg.disabled,
 		Action:          h.cfg.paths.TwoStep,
-		LoginURL:        h.cfg.paths.Login,
 	}
 	if err != nil {
 		f := describe(err)

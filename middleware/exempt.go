@@ -27,9 +27,10 @@ func defaultExemptions(twoStep string) []Exemption {
 	}
 }
 
-// validate checks that e can only ever match itself: an upper-case method
+// Validate checks that e can only ever match itself: an upper-case method
 // token and a clean absolute path whose escaped form is the path itself.
-func (e Exemption) validate() error {
+// New and the exemption options return its error.
+func (e Exemption) Validate() error {
 	if !validMethod(e.Method) {
 		return fmt.Errorf("middleware: exemption: invalid method %q", e.Method)
 	}
@@ -42,7 +43,7 @@ func (e Exemption) validate() error {
 // validateAll returns the error of the first invalid rule of ex.
 func validateAll(ex []Exemption) error {
 	for _, e := range ex {
-		if err := e.validate(); err != nil {
+		if err := e.Validate(); err != nil {
 			return err
 		}
 	}

@@ -249,7 +249,7 @@ func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware, 
 	nf.register(app, mw, cop)
 	// GET|POST /login/two-step, GET /uauth/login, POST /settings/2fa/enable,
 	// POST /settings/2fa/disable (and the pairing status route).
-	h.Register(app)
+	h.Mount(app.Handle)
 
 	root := http.NewServeMux()
 	if a.sim != nil {

@@ -47,9 +47,9 @@ type view struct {
 
 // twoStep is what the app's own pages call in the two-step handlers: the
 // start of a login after the password matched, and the logout
-// (handlers.Handlers.PasswordVerified and Logout).
+// (handlers.Handlers.LogIn and Logout).
 type twoStep interface {
-	PasswordVerified(w http.ResponseWriter, r *http.Request, userID, next string) error
+	LogIn(w http.ResponseWriter, r *http.Request, userID, next string) error
 	Logout(w http.ResponseWriter, r *http.Request) error
 }
 
@@ -128,7 +128,7 @@ func (p *pages) login(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, "demo: login", err)
 		return
 	}
-	if err := p.twoStep.PasswordVerified(w, r, u.ID, v.Next); err != nil {
+	if err := p.twoStep.LogIn(w, r, u.ID, v.Next); err != nil {
 		p.fail(w, r, "demo: password verified", err)
 		return
 	}
@@ -166,7 +166,7 @@ func (p *pages) signup(w http.ResponseWriter, r *http.Request) {
 	if next == "" {
 		next = "/settings?m=welcome"
 	}
-	if err := p.twoStep.PasswordVerified(w, r, u.ID, next); err != nil {
+	if err := p.twoStep.LogIn(w, r, u.ID, next); err != nil {
 		p.fail(w, r, "demo: password verified", err)
 	}
 }

@@ -30,7 +30,7 @@ func TestTwoStepTemplates(t *testing.T) {
 		{
 			name: handlers.TemplateTwoStep,
 			data: handlers.TwoStepPage{Page: page("Confirm it's you"), Email: "a@example.com", Widget: true,
-				WidgetScriptURL: "/_unloq/login.js", WidgetKey: "wk", Push: true, Action: "/login/two-step", LoginURL: "/login"},
+				WidgetScriptURL: "/_unloq/login.js", WidgetKey: "wk", Push: true, Action: "/login/two-step"},
 			want: []string{`<form method="post" action="/login/two-step"`, `data-unloq-key="wk"`, `data-unloq-email="a@example.com"`, "Cancel and log out"},
 		},
 		{
