@@ -156,6 +156,8 @@ func (a *App) build(ctx context.Context) error {
 		// Push budgets, used tokens and logins, in-flight markers: in
 		// memory, or on Redis shared by every instance.
 		handlers.WithGuard(a.shared.guard),
+		// POST /uauth/logout: UNLOQ's signed remote-logout webhook.
+		handlers.WithRemoteLogout(cfg.WebhookSecret),
 	)
 	if err != nil {
 		return fmt.Errorf("demo: two-step handlers: %w", err)
@@ -173,11 +175,7 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	remoteLogout, err := h.RemoteLogout(cfg.WebhookSecret)
-	if err != nil {
-		return fmt.Errorf("demo: remote logout: %w", err)
-	}
-	a.handler = a.routes(p, h, mw, nf, remoteLogout)
+	a.handler = a.routes(p, h, mw, nf)
 	return nil
 }
 
@@ -234,7 +232,7 @@ func (a *App) unloqClient() (*unloq.Client, error) {
 // outside the session middleware because it is a separate service that
 // merely shares the port; everything else is the app, wrapped whole in the
 // session-check middleware.
-func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware, nf *notesFeature, remoteLogout http.Handler) http.Handler {
+func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware, nf *notesFeature) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	app := http.NewServeMux()
 	app.HandleFunc("GET /{$}", p.home)
@@ -248,16 +246,15 @@ func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware, 
 	// GET|POST /notes, GET|POST /notes/delete-all (the POST behind step-up).
 	nf.register(app, mw, cop)
 	// GET|POST /login/two-step, GET /uauth/login, POST /settings/2fa/enable,
-	// POST /settings/2fa/disable (and the pairing status route).
+	// POST /settings/2fa/disable (and the pairing status route), and POST
+	// /uauth/logout, UNLOQ's remote-logout webhook (no session, no
+	// cross-origin check: the signature is the authentication).
 	h.Mount(app.Handle)
 
 	root := http.NewServeMux()
 	if a.sim != nil {
 		root.Handle(SimulatorPrefix+"/", http.StripPrefix(SimulatorPrefix, a.sim))
 	}
-	// UNLOQ's servers call the remote-logout webhook: no session, no
-	// cross-origin protection; the signature is the authentication.
-	root.Handle("POST "+handlers.DefaultRemoteLogoutPath, remoteLogout)
 	root.Handle("/", securityHeaders(mw.Wrap(p.withNotFoundPage(app))))
 	return withInstance(a.cfg.Instance, root)
 }
