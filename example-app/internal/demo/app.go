@@ -3,10 +3,11 @@ package demo
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -29,7 +30,8 @@ const appName = "unloq2fa demo"
 // App is the assembled demo application.
 type App struct {
 	cfg     Config
-	db      *sql.DB
+	db      *database
+	shared  *backends
 	users   *Users
 	store   *store.SQL
 	sim     *unloqtest.Simulator // nil with the real UNLOQ API
@@ -59,7 +61,12 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.db = db
+	if a.shared, err = openBackends(ctx, cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := a.build(ctx); err != nil {
+		_ = a.shared.Close()
 		db.Close()
 		return nil, err
 	}
@@ -80,7 +87,7 @@ func (a *App) build(ctx context.Context) error {
 			return fmt.Errorf("demo: seed demo account: %w", err)
 		}
 	}
-	st, err := store.NewSQL(a.db)
+	st, err := store.NewSQL(a.db.DB, store.WithDialect(a.db.dialect))
 	if err != nil {
 		return fmt.Errorf("demo: user store: %w", err)
 	}
@@ -102,6 +109,10 @@ func (a *App) build(ctx context.Context) error {
 	if cfg.DevCookies {
 		sopts = append(sopts, session.WithInsecureDevCookies())
 	}
+	if a.shared.revocation != nil {
+		// Ended logins are recorded on Redis and seen by every instance.
+		sopts = append(sopts, session.WithRevocation(a.shared.revocation))
+	}
 	sm, err := session.NewManager(sopts...)
 	if err != nil {
 		return fmt.Errorf("demo: sessions: %w", err)
@@ -121,21 +132,26 @@ func (a *App) build(ctx context.Context) error {
 	if a.sim != nil {
 		widgetKey, deviceURL = DefaultSimWidgetKey, SimulatorPrefix+"/device"
 		a.widgetScript = SimulatorPrefix + "/login.js"
+	} else if base, ok := localSimulator(cfg.UnloqAPIURL); ok {
+		// An external unloq-sim on this machine: its widget script and
+		// its phone page sit beside its API.
+		a.widgetScript, deviceURL = base+"/login.js", base+"/device"
 	}
 	rnd, err := newRenderer(deviceURL, log)
 	if err != nil {
 		return err
 	}
-	// Recovery codes live in a table of their own in the same SQLite
-	// database, stored only as slow hashes.
-	codes, err := recovery.NewSQLStore(a.db)
+	// Recovery codes live in a table of their own in the same database
+	// (SQLite or PostgreSQL), stored only as slow hashes.
+	codes, err := recovery.NewSQLStore(a.db.DB, recovery.WithDialect(a.db.dialect))
 	if err != nil {
 		return fmt.Errorf("demo: recovery codes: %w", err)
 	}
 	if err := codes.CreateTable(ctx); err != nil {
 		return fmt.Errorf("demo: recovery codes: %w", err)
 	}
-	recoverySvc, err := recovery.New(codes, recovery.WithLogger(log))
+	// Their rate limit shares the Guard, so it holds across instances.
+	recoverySvc, err := recovery.New(codes, recovery.WithLogger(log), recovery.WithGuard(a.shared.guard))
 	if err != nil {
 		return fmt.Errorf("demo: recovery codes: %w", err)
 	}
@@ -153,6 +169,11 @@ func (a *App) build(ctx context.Context) error {
 		handlers.WithAppName(appName),
 		handlers.WithLogger(log),
 		handlers.WithRecoveryCodes(recoverySvc),
+		// Push budgets, used tokens and logins, in-flight markers: in
+		// memory, or on Redis shared by every instance.
+		handlers.WithGuard(a.shared.guard),
+		// POST /uauth/logout: UNLOQ's signed remote-logout webhook.
+		handlers.WithRemoteLogout(cfg.WebhookSecret),
 	)
 	if err != nil {
 		return fmt.Errorf("demo: two-step handlers: %w", err)
@@ -166,7 +187,7 @@ func (a *App) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	nf, err := newNotesFeature(p, notes, client, sm, st, rnd)
+	nf, err := newNotesFeature(p, notes, client, sm, st, rnd, a.shared.guard)
 	if err != nil {
 		return err
 	}
@@ -178,11 +199,17 @@ func (a *App) build(ctx context.Context) error {
 func (a *App) unloqClient() (*unloq.Client, error) {
 	cfg := a.cfg
 	if !cfg.Simulated() {
-		c, err := unloq.NewClient(cfg.UnloqAPIKey,
+		opts := []unloq.Option{
 			unloq.WithBaseURL(cfg.UnloqAPIURL),
 			unloq.WithLogger(cfg.Logger),
 			unloq.WithUserAgent(appName),
-		)
+		}
+		if _, ok := localSimulator(cfg.UnloqAPIURL); ok {
+			// Development only: an unloq-sim on this machine speaks plain
+			// http, and the API key never leaves loopback.
+			opts = append(opts, unloq.WithAllowHTTP())
+		}
+		c, err := unloq.NewClient(cfg.UnloqAPIKey, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("demo: unloq client: %w", err)
 		}
@@ -235,7 +262,9 @@ func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware, 
 	// GET|POST /notes, GET|POST /notes/delete-all (the POST behind step-up).
 	nf.register(app, mw, cop)
 	// GET|POST /login/two-step, GET /uauth/login, POST /settings/2fa/enable,
-	// POST /settings/2fa/disable (and the pairing status route).
+	// POST /settings/2fa/disable (and the pairing status route), and POST
+	// /uauth/logout, UNLOQ's remote-logout webhook (no session, no
+	// cross-origin check: the signature is the authentication).
 	h.Mount(app.Handle)
 
 	root := http.NewServeMux()
@@ -243,7 +272,30 @@ func (a *App) routes(p *pages, h *handlers.Handlers, mw *middleware.Middleware, 
 		root.Handle(SimulatorPrefix+"/", http.StripPrefix(SimulatorPrefix, a.sim))
 	}
 	root.Handle("/", securityHeaders(mw.Wrap(p.withNotFoundPage(app))))
-	return root
+	return withInstance(a.cfg.Instance, root)
+}
+
+// withInstance names the instance that answered in the X-Instance header
+// of every response (nothing when name is empty).
+func withInstance(name string, next http.Handler) http.Handler {
+	if name == "" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(InstanceHeader, name)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// localSimulator reports whether apiURL is an unloq-sim on this machine
+// (plain http on a loopback host, ending in /v1), and returns its base URL.
+func localSimulator(apiURL string) (string, bool) {
+	u, err := url.Parse(apiURL)
+	if err != nil || u.Scheme != "http" || !loopbackHost(u.Hostname()) {
+		return "", false
+	}
+	base := strings.TrimSuffix(strings.TrimSuffix(apiURL, "/"), "/v1")
+	return base, base != strings.TrimSuffix(apiURL, "/")
 }
 
 // securityHeaders sets the headers every app response carries.
@@ -274,15 +326,20 @@ func (a *App) Store() store.UserStore { return a.store }
 func (a *App) Config() Config { return a.cfg }
 
 // Close ends the simulator's blocked calls (pending approvals answer with
-// an error at once) and releases the database.
+// an error at once), stops the Redis revocation subscription, closes the
+// Redis client and releases the database.
 func (a *App) Close() error {
 	if a.sim != nil {
 		_ = a.sim.Close()
 	}
-	if err := a.db.Close(); err != nil {
-		return fmt.Errorf("demo: close database: %w", err)
+	var errs []error
+	if err := a.shared.Close(); err != nil {
+		errs = append(errs, err)
 	}
-	return nil
+	if err := a.db.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("demo: close database: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // logStart reports how the app is configured; secrets never appear.
@@ -291,6 +348,8 @@ func (a *App) logStart(log *slog.Logger) {
 		"simulator", a.sim != nil,
 		"dev_cookies", a.cfg.DevCookies,
 		"random_session_keys", a.randomKeys,
-		"db", a.cfg.DBPath,
+		"db", a.db.name,
+		"redis", a.shared.shared(),
+		"instance", a.cfg.Instance,
 	)
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/unloq2fa/unloq2fa/unloq"
 )
 
@@ -42,6 +44,29 @@ const (
 	EnvAPIURL          = "UNLOQ_API_URL"
 	EnvSessionHashKey  = "SESSION_HASH_KEY"
 	EnvSessionBlockKey = "SESSION_BLOCK_KEY"
+	// EnvRedisURL is the default of -redis.
+	EnvRedisURL = "REDIS_URL"
+	// EnvWebhookSecret is the secret of UNLOQ's remote-logout webhook
+	// (default: the API key, which UNLOQ and unloq-sim sign with when no
+	// webhook secret is set).
+	EnvWebhookSecret = "UNLOQ_WEBHOOK_SECRET"
+	// EnvInstance is the default of -instance.
+	EnvInstance = "DEMO_INSTANCE"
+)
+
+// Defaults of the shared (Redis) backends.
+const (
+	// DefaultRedisPrefix starts every Redis key of the demo; the
+	// revocation records and the Guard's records each get their own
+	// sub-prefix.
+	DefaultRedisPrefix = "unloq2fa-demo:"
+	// DefaultRedisTimeout is how long the app waits at start for Redis to
+	// answer and the revocation store to synchronise.
+	DefaultRedisTimeout = 5 * time.Second
+	// InstanceHeader carries the instance name (-instance) on every
+	// response, so that one can see which instance behind a load balancer
+	// answered.
+	InstanceHeader = "X-Instance"
 )
 
 // Config is the complete configuration of the demo application. The zero
@@ -50,8 +75,29 @@ const (
 type Config struct {
 	// Addr is the listen address used by Run.
 	Addr string
-	// DBPath is the SQLite database file, or ":memory:".
+	// DBPath is the SQLite database file, ":memory:", or a PostgreSQL URL
+	// (postgres://…), which several instances can share.
 	DBPath string
+
+	// RedisURL (redis://… or rediss://…) puts the session revocation
+	// records and the Guard (push budgets, used tokens, in-flight markers)
+	// on Redis, shared by every instance using the same URL and prefix.
+	// Empty: both live in this process's memory.
+	RedisURL string
+	// RedisPrefix starts every Redis key (default DefaultRedisPrefix).
+	RedisPrefix string
+	// RedisTimeout bounds the wait for Redis at start (default
+	// DefaultRedisTimeout); an unreachable Redis fails the start.
+	RedisTimeout time.Duration
+
+	// WebhookSecret checks the signature of UNLOQ's remote-logout webhook
+	// (POST /uauth/logout). Default: the API key in use (the simulator's
+	// in simulator mode).
+	WebhookSecret string
+
+	// Instance names this instance; when set, every response carries it in
+	// the X-Instance header.
+	Instance string
 
 	// UnloqAPIKey and UnloqWidgetKey select the real UNLOQ API; when both
 	// are empty the simulator is embedded at /_unloq instead.
@@ -127,6 +173,18 @@ func (c Config) withDefaults() Config {
 	if c.UnloqAPIURL == "" {
 		c.UnloqAPIURL = unloq.DefaultBaseURL
 	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = DefaultRedisPrefix
+	}
+	if c.RedisTimeout <= 0 {
+		c.RedisTimeout = DefaultRedisTimeout
+	}
+	if c.WebhookSecret == "" {
+		c.WebhookSecret = c.UnloqAPIKey
+		if c.Simulated() {
+			c.WebhookSecret = c.SimAPIKey
+		}
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -152,6 +210,14 @@ func (c Config) validate() error {
 	if (c.SessionHashKey == nil) != (c.SessionBlockKey == nil) {
 		return fmt.Errorf("demo: config: set both %s and %s, or neither", EnvSessionHashKey, EnvSessionBlockKey)
 	}
+	if c.RedisURL != "" {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			return fmt.Errorf("demo: config: -redis %q: %w", redactURL(c.RedisURL), err)
+		}
+	}
+	if c.Instance != "" && !validInstance(c.Instance) {
+		return fmt.Errorf("demo: config: -instance %q: use 1 to 64 letters, digits, '.', '_' or '-'", c.Instance)
+	}
 	if c.DemoEmail != "" && len(c.DemoPassword) < minPasswordLen {
 		return fmt.Errorf("demo: config: the demo password must have at least %d characters", minPasswordLen)
 	}
@@ -167,6 +233,7 @@ func ParseConfig(args []string, getenv func(string) string, output io.Writer) (C
 		UnloqAPIKey:    getenv(EnvAPIKey),
 		UnloqWidgetKey: getenv(EnvWidgetKey),
 		UnloqAPIURL:    getenv(EnvAPIURL),
+		WebhookSecret:  getenv(EnvWebhookSecret),
 		DemoEmail:      DefaultDemoEmail,
 		DemoPassword:   DefaultDemoPassword,
 	}
@@ -178,11 +245,15 @@ func ParseConfig(args []string, getenv func(string) string, output io.Writer) (C
 			"Without %s/%s it embeds the UNLOQ simulator at %s.\n\nFlags:\n",
 			EnvAPIKey, EnvWidgetKey, SimulatorPrefix)
 		fs.PrintDefaults()
-		fmt.Fprintf(output, "\nEnvironment: %s, %s, %s, %s, %s, %s (hex)\n",
-			EnvAPIKey, EnvWidgetKey, EnvAPIURL, EnvSimAPIKey, EnvSessionHashKey, EnvSessionBlockKey)
+		fmt.Fprintf(output, "\nEnvironment: %s, %s, %s, %s, %s, %s, %s (hex), %s (default of -redis), %s (default of -instance)\n",
+			EnvAPIKey, EnvWidgetKey, EnvAPIURL, EnvWebhookSecret, EnvSimAPIKey, EnvSessionHashKey, EnvSessionBlockKey, EnvRedisURL, EnvInstance)
 	}
 	fs.StringVar(&cfg.Addr, "addr", DefaultAddr, "listen address")
-	fs.StringVar(&cfg.DBPath, "db", DefaultDBPath, `SQLite database file (":memory:" for a throw-away database)`)
+	fs.StringVar(&cfg.DBPath, "db", DefaultDBPath, `SQLite database file (":memory:" for a throw-away database), or a PostgreSQL URL (postgres://…) shared by several instances`)
+	fs.StringVar(&cfg.RedisURL, "redis", getenv(EnvRedisURL), "Redis URL (redis://host:port/db): revocation and the push/replay guard shared by every instance (default: in memory)")
+	fs.StringVar(&cfg.RedisPrefix, "redis-prefix", DefaultRedisPrefix, "prefix of every Redis key of this app")
+	fs.DurationVar(&cfg.RedisTimeout, "redis-timeout", DefaultRedisTimeout, "how long to wait for Redis at start")
+	fs.StringVar(&cfg.Instance, "instance", getenv(EnvInstance), "name of this instance, sent in the "+InstanceHeader+" response header")
 	fs.BoolVar(&cfg.AllowRemoteSimulator, "allow-remote-simulator", false,
 		"let the embedded simulator listen beyond loopback (its control API approves anything: never on a reachable host)")
 	fs.DurationVar(&cfg.SimApprovalTimeout, "approval-timeout", DefaultSimApprovalTimeout, "how long the simulated phone waits for an answer")
@@ -227,6 +298,20 @@ func hexKey(name, value string) ([]byte, error) {
 	return b, nil
 }
 
+// validInstance reports whether s is a usable instance name (it goes into
+// a response header).
+func validInstance(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // loopbackListen reports whether the listen address addr (host:port) binds
 // only to loopback: an IP that is loopback, or "localhost". An empty host
 // binds every interface.
@@ -235,6 +320,11 @@ func loopbackListen(addr string) bool {
 	if err != nil {
 		return false
 	}
+	return loopbackHost(host)
+}
+
+// loopbackHost reports whether host is "localhost" or a loopback IP.
+func loopbackHost(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

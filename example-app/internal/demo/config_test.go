@@ -84,6 +84,41 @@ func TestParseConfig(t *testing.T) {
 				assert.Len(t, c.SessionBlockKey, 32)
 			},
 		},
+		{
+			name: "several instances: Redis, PostgreSQL, instance name, webhook secret defaults to the API key",
+			args: []string{"-redis", "redis://127.0.0.1:6379/3", "-redis-prefix", "app1:", "-instance", "web-1",
+				"-db", "postgres://u:p@127.0.0.1:5432/demo", "-redis-timeout", "2s"},
+			env: map[string]string{EnvAPIKey: "live_key", EnvWidgetKey: "widget"},
+			check: func(t *testing.T, c Config) {
+				assert.Equal(t, "redis://127.0.0.1:6379/3", c.RedisURL)
+				assert.Equal(t, "app1:", c.RedisPrefix)
+				assert.Equal(t, 2*time.Second, c.RedisTimeout)
+				assert.Equal(t, "web-1", c.Instance)
+				assert.Equal(t, "postgres://u:p@127.0.0.1:5432/demo", c.DBPath)
+				assert.Equal(t, "live_key", c.WebhookSecret)
+			},
+		},
+		{
+			name: "Redis, instance and webhook secret from the environment",
+			env:  map[string]string{EnvRedisURL: "redis://10.0.0.5:6379/0", EnvInstance: "B", EnvWebhookSecret: "hook-secret"},
+			check: func(t *testing.T, c Config) {
+				assert.Equal(t, "redis://10.0.0.5:6379/0", c.RedisURL)
+				assert.Equal(t, "B", c.Instance)
+				assert.Equal(t, "hook-secret", c.WebhookSecret)
+				assert.Equal(t, DefaultRedisPrefix, c.RedisPrefix)
+				assert.Equal(t, DefaultRedisTimeout, c.RedisTimeout)
+			},
+		},
+		{
+			name: "without Redis nothing is shared; the simulator's key signs webhooks",
+			check: func(t *testing.T, c Config) {
+				assert.Empty(t, c.RedisURL)
+				assert.Empty(t, c.Instance)
+				assert.Equal(t, DefaultSimAPIKey, c.WebhookSecret)
+			},
+		},
+		{name: "bad Redis URL", args: []string{"-redis", "http://127.0.0.1:6379"}, wantErr: "-redis"},
+		{name: "instance name that cannot be a header value", args: []string{"-instance", "a\r\nSet-Cookie: x"}, wantErr: "-instance"},
 		{name: "API key without widget key", env: map[string]string{EnvAPIKey: "k"}, wantErr: "set both"},
 		{name: "widget key without API key", env: map[string]string{EnvWidgetKey: "w"}, wantErr: "set both"},
 		{name: "hash key without block key", env: map[string]string{EnvSessionHashKey: hash64}, wantErr: EnvSessionBlockKey},

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -22,18 +21,6 @@ const (
 // maxNotesPerUser notes.
 var ErrTooManyNotes = fmt.Errorf("demo: at most %d notes per account", maxNotesPerUser)
 
-// notesSchema is the encrypted notes table. It holds only what AES-GCM
-// produced (nonce and ciphertext with its tag) and when: never the text,
-// never a key.
-const notesSchema = `CREATE TABLE IF NOT EXISTS notes (
-	id         INTEGER PRIMARY KEY,
-	user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-	nonce      BLOB NOT NULL,
-	ciphertext BLOB NOT NULL,
-	created_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS notes_user ON notes(user_id)`
-
 // sealedNote is a row of the notes table.
 type sealedNote struct {
 	ID         int64
@@ -44,13 +31,13 @@ type sealedNote struct {
 
 // Notes stores the users' encrypted notes.
 type Notes struct {
-	db  *sql.DB
+	db  *database
 	now func() time.Time
 }
 
 // newNotes creates the notes table (if missing) in db.
-func newNotes(ctx context.Context, db *sql.DB) (*Notes, error) {
-	if _, err := db.ExecContext(ctx, notesSchema); err != nil {
+func newNotes(ctx context.Context, db *database) (*Notes, error) {
+	if err := db.migrate(ctx, db.notesSchema()...); err != nil {
 		return nil, fmt.Errorf("demo: create notes table: %w", err)
 	}
 	return &Notes{db: db, now: time.Now}, nil
@@ -65,16 +52,34 @@ func userKey(userID string) (int64, error) {
 }
 
 // Add stores one sealed note of userID, unless the account already holds
-// maxNotesPerUser notes (ErrTooManyNotes): the count and the insert are one
-// statement, so concurrent requests cannot pass the limit.
+// maxNotesPerUser notes (ErrTooManyNotes). The count and the insert are
+// one statement; on PostgreSQL, whose concurrent transactions do not see
+// each other's inserts, the user's row is locked first, so concurrent
+// requests (on any instance) cannot pass the limit either.
 func (n *Notes) Add(ctx context.Context, userID string, nonce, ciphertext []byte) error {
 	uid, err := userKey(userID)
 	if err != nil {
 		return err
 	}
-	res, err := n.db.ExecContext(ctx,
-		`INSERT INTO notes (user_id, nonce, ciphertext, created_at)
-		 SELECT ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM notes WHERE user_id = ?) < ?`,
+	tx, err := n.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("demo: add note: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	// The parameters of an INSERT … SELECT get no type from the target
+	// columns in PostgreSQL, hence the casts there.
+	insert := `INSERT INTO notes (user_id, nonce, ciphertext, created_at)
+		 SELECT ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM notes WHERE user_id = ?) < ?`
+	if n.db.postgres() {
+		var locked int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, uid).Scan(&locked); err != nil {
+			return fmt.Errorf("demo: add note: %w", err)
+		}
+		insert = `INSERT INTO notes (user_id, nonce, ciphertext, created_at)
+		 SELECT CAST(? AS BIGINT), CAST(? AS BYTEA), CAST(? AS BYTEA), CAST(? AS BIGINT)
+		 WHERE (SELECT COUNT(*) FROM notes WHERE user_id = ?) < ?`
+	}
+	res, err := tx.ExecContext(ctx, n.db.q(insert),
 		uid, nonce, ciphertext, n.now().Unix(), uid, maxNotesPerUser)
 	if err != nil {
 		return fmt.Errorf("demo: add note: %w", err)
@@ -86,6 +91,9 @@ func (n *Notes) Add(ctx context.Context, userID string, nonce, ciphertext []byte
 	if rows == 0 {
 		return ErrTooManyNotes
 	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("demo: add note: %w", err)
+	}
 	return nil
 }
 
@@ -95,8 +103,8 @@ func (n *Notes) List(ctx context.Context, userID string) ([]sealedNote, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := n.db.QueryContext(ctx,
-		`SELECT id, nonce, ciphertext, created_at FROM notes WHERE user_id = ? ORDER BY id`, uid)
+	rows, err := n.db.QueryContext(ctx, n.db.q(
+		`SELECT id, nonce, ciphertext, created_at FROM notes WHERE user_id = ? ORDER BY id`), uid)
 	if err != nil {
 		return nil, fmt.Errorf("demo: list notes: %w", err)
 	}
@@ -126,7 +134,7 @@ func (n *Notes) Count(ctx context.Context, userID string) (int, error) {
 		return 0, err
 	}
 	var c int
-	if err := n.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notes WHERE user_id = ?`, uid).Scan(&c); err != nil {
+	if err := n.db.QueryRowContext(ctx, n.db.q(`SELECT COUNT(*) FROM notes WHERE user_id = ?`), uid).Scan(&c); err != nil {
 		return 0, fmt.Errorf("demo: count notes: %w", err)
 	}
 	return c, nil
@@ -138,7 +146,7 @@ func (n *Notes) DeleteAll(ctx context.Context, userID string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	res, err := n.db.ExecContext(ctx, `DELETE FROM notes WHERE user_id = ?`, uid)
+	res, err := n.db.ExecContext(ctx, n.db.q(`DELETE FROM notes WHERE user_id = ?`), uid)
 	if err != nil {
 		return 0, fmt.Errorf("demo: delete notes: %w", err)
 	}

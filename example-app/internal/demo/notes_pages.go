@@ -56,14 +56,11 @@ type notesFeature struct {
 }
 
 // newNotesFeature wires the notes to UNLOQ. The two key requests (add,
-// reveal: each with its own text on the phone) share one in-flight marker
-// store, so that a session has at most one key request waiting on the
-// phone, whichever it is; the step-up keeps its own marks in the same store.
-func newNotesFeature(p *pages, notes *Notes, client *unloq.Client, sm *session.Manager, st store.UserStore, rnd *renderer) (*notesFeature, error) {
-	inFlight, err := guard.NewMemory()
-	if err != nil {
-		return nil, fmt.Errorf("demo: in-flight guard: %w", err)
-	}
+// reveal: each with its own text on the phone) share the app's Guard (in
+// memory, or on Redis for every instance), so that a session has at most
+// one key request waiting on the phone, whichever it is; the step-up
+// keeps its own marks (of another kind) in the same Guard.
+func newNotesFeature(p *pages, notes *Notes, client *unloq.Client, sm *session.Manager, st store.UserStore, rnd *renderer, inFlight guard.Guard) (*notesFeature, error) {
 	keys := func(msg string) (*encryptionkey.Keys, error) {
 		k, err := encryptionkey.New(client, sm, st, encryptionkey.WithMessage(msg), encryptionkey.WithGuard(inFlight))
 		if err != nil {

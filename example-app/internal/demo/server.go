@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/unloq2fa/unloq2fa/handlers"
 )
 
 // Server timeouts. WriteTimeout covers the longest request, a blocking
@@ -120,6 +122,8 @@ func printBanner(out io.Writer, a *App, self string) {
 	if a.sim != nil {
 		fmt.Fprintf(&b, "  Simulated phone:  %s%s/device\n", self, SimulatorPrefix)
 		fmt.Fprintf(&b, "  Simulator API:    %s%s/v1 (API key from %s, default %q)\n", self, SimulatorPrefix, EnvSimAPIKey, DefaultSimAPIKey)
+	} else if base, ok := localSimulator(a.cfg.UnloqAPIURL); ok {
+		fmt.Fprintf(&b, "  UNLOQ API:        %s (an unloq-sim on this machine; its phone: %s/device)\n", a.cfg.UnloqAPIURL, base)
 	} else {
 		fmt.Fprintf(&b, "  UNLOQ API:        %s (real UNLOQ; no simulator mounted)\n", a.cfg.UnloqAPIURL)
 	}
@@ -130,7 +134,16 @@ func printBanner(out io.Writer, a *App, self string) {
 		}
 		fmt.Fprintf(&b, "  Demo account:     %s / %s%s\n", a.cfg.DemoEmail, a.cfg.DemoPassword, note)
 	}
-	fmt.Fprintf(&b, "  Database:         %s\n", a.cfg.DBPath)
+	fmt.Fprintf(&b, "  Database:         %s\n", a.db.name)
+	if a.shared.shared() {
+		fmt.Fprintf(&b, "  Shared state:     Redis %s, key prefix %q (revocation and push/replay guard)\n", redactURL(a.cfg.RedisURL), a.cfg.RedisPrefix)
+	} else {
+		fmt.Fprintf(&b, "  Shared state:     none (revocation and push/replay guard in this process; -redis to share them)\n")
+	}
+	fmt.Fprintf(&b, "  Remote logout:    POST %s%s (UNLOQ's signed webhook)\n", self, handlers.DefaultRemoteLogoutPath)
+	if a.cfg.Instance != "" {
+		fmt.Fprintf(&b, "  Instance:         %s (%s header)\n", a.cfg.Instance, InstanceHeader)
+	}
 	fmt.Fprintf(&b, "  Cookies:          %s\n", a.cfg.CookieMode())
 	if !a.cfg.DevCookies && strings.HasPrefix(self, "http://") {
 		fmt.Fprintf(&b, "                    note: over plain http the browser will not send a Secure cookie; use HTTPS or -dev-cookies\n")

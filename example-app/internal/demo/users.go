@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver (pure Go)
 )
 
 // Password rules. bcrypt reads at most 72 bytes, so longer passwords are
@@ -30,15 +29,6 @@ var (
 	ErrLongPassword   = fmt.Errorf("demo: the password may have at most %d bytes", maxPasswordLen)
 )
 
-// schema is the demo's users table. second_factor is what store.SQL reads
-// and writes: "UNLOQ" or NULL.
-const schema = `CREATE TABLE IF NOT EXISTS users (
-	id            INTEGER PRIMARY KEY,
-	email         TEXT UNIQUE NOT NULL,
-	password_hash TEXT NOT NULL,
-	second_factor TEXT NULL
-)`
-
 // User is a row of the users table, without the password hash.
 type User struct {
 	ID           string
@@ -46,40 +36,15 @@ type User struct {
 	SecondFactor string
 }
 
-// openDB opens (and creates) the SQLite database at path and applies the
-// schema. ":memory:" gives a throw-away database held by one connection.
-func openDB(ctx context.Context, path string) (*sql.DB, error) {
-	dsn := path
-	if path != ":memory:" {
-		// Wait for a busy database instead of failing at once.
-		dsn = "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
-	}
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("demo: open database: %w", err)
-	}
-	if path == ":memory:" {
-		// Every new connection to ":memory:" is a new, empty database.
-		db.SetMaxOpenConns(1)
-		db.SetConnMaxIdleTime(0)
-		db.SetConnMaxLifetime(0)
-	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("demo: create schema in %s: %w", path, err)
-	}
-	return db, nil
-}
-
 // Users is the app's own account store: sign-up and password checks.
 // Second-factor state is read and written through store.SQL on the same table.
 type Users struct {
-	db        *sql.DB
+	db        *database
 	cost      int
 	dummyHash []byte // compared against when the e-mail is unknown
 }
 
-func newUsers(db *sql.DB, cost int) (*Users, error) {
+func newUsers(db *database, cost int) (*Users, error) {
 	if cost == 0 {
 		cost = bcrypt.DefaultCost
 	}
@@ -127,19 +92,17 @@ func (u *Users) Create(ctx context.Context, email, password string) (User, error
 	if err != nil {
 		return User{}, fmt.Errorf("demo: hash password: %w", err)
 	}
-	res, err := u.db.ExecContext(ctx,
-		`INSERT INTO users (email, password_hash) VALUES (?, ?) ON CONFLICT(email) DO NOTHING`,
-		email, string(hash))
-	if err != nil {
-		return User{}, fmt.Errorf("demo: create user: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return User{}, fmt.Errorf("demo: create user: %w", err)
-	} else if n == 0 {
+	// One statement on both SQLite and PostgreSQL: no row comes back when
+	// the address is taken, even by a concurrent sign-up on another
+	// instance.
+	var id int64
+	err = u.db.QueryRowContext(ctx, u.db.q(
+		`INSERT INTO users (email, password_hash) VALUES (?, ?) ON CONFLICT(email) DO NOTHING RETURNING id`),
+		email, string(hash)).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return User{}, ErrEmailTaken
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
+	case err != nil:
 		return User{}, fmt.Errorf("demo: create user: %w", err)
 	}
 	return User{ID: strconv.FormatInt(id, 10), Email: email}, nil
@@ -159,8 +122,8 @@ func (u *Users) Authenticate(ctx context.Context, email, password string) (User,
 		hash   string
 		second sql.NullString
 	)
-	err = u.db.QueryRowContext(ctx,
-		`SELECT id, password_hash, second_factor FROM users WHERE email = ?`, email).
+	err = u.db.QueryRowContext(ctx, u.db.q(
+		`SELECT id, password_hash, second_factor FROM users WHERE email = ?`), email).
 		Scan(&id, &hash, &second)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -201,8 +164,8 @@ func (u *Users) one(ctx context.Context, column string, value any) (User, error)
 		email  string
 		second sql.NullString
 	)
-	err := u.db.QueryRowContext(ctx,
-		`SELECT id, email, second_factor FROM users WHERE `+column+` = ?`, value).Scan(&id, &email, &second)
+	err := u.db.QueryRowContext(ctx, u.db.q(
+		`SELECT id, email, second_factor FROM users WHERE `+column+` = ?`), value).Scan(&id, &email, &second)
 	if err != nil {
 		return User{}, err
 	}

@@ -19,7 +19,7 @@ func newTestUsers(t *testing.T) (*Users, *sql.DB) {
 	t.Cleanup(func() { db.Close() })
 	u, err := newUsers(db, bcrypt.MinCost)
 	require.NoError(t, err)
-	return u, db
+	return u, db.DB
 }
 
 func TestUsersCreate(t *testing.T) {
