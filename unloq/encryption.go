@@ -89,7 +89,6 @@ func DecryptEncryptionKey(priv *rsa.PrivateKey, encoded string) ([]byte, error) 
 	}
 	// PKCS#1 v1.5 is deprecated; it is kept only as a fallback for UNLOQ's
 	// undocumented padding.
-	//lint:ignore SA1019 the fallback for UNLOQ's undocumented padding, see above
 	if pt, err := rsa.DecryptPKCS1v15(nil, priv, ct); err == nil {
 		return pt, nil
 	}

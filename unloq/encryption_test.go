@@ -119,7 +119,6 @@ func TestDecryptEncryptionKey(t *testing.T) {
 	secret := []byte("user-encryption-key-32-bytes-xx!")
 	oaep, err := rsa.EncryptOAEP(sha256.New(), rand.Reader, &priv.PublicKey, secret, nil)
 	require.NoError(t, err)
-	//lint:ignore SA1019 the client's PKCS#1 v1.5 fallback is under test
 	pkcs1, err := rsa.EncryptPKCS1v15(rand.Reader, &priv.PublicKey, secret)
 	require.NoError(t, err)
 	oaepSHA1, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, &priv.PublicKey, secret, nil)
