@@ -92,7 +92,27 @@
 //
 // Each step produces an Event (EventChallenged, EventApproved,
 // EventDenied, EventTimedOut, EventEnrolled, EventDisabled, EventFailed)
-// for WithEventHook and WithLogger. Event.Err is one of the typed errors
-// (ErrNotPending, ErrPendingExpired, ErrWrongUser, ErrReplayed,
-// ErrRateLimited, ErrInFlight, ErrBadToken, ErrNotVerified, …).
+// for WithEventHook and WithLogger. Event.Err is an *Error.
+//
+// # Errors
+//
+// Every error the package returns or reports is an *Error: a Code (what
+// went wrong), the operation, and the cause underneath (an *unloq.Error, a
+// store or session error), which stays reachable with errors.Is and
+// errors.As. A Code is itself an error, so a caller matches a kind of
+// failure in one line:
+//
+//	if errors.Is(err, handlers.CodeDenied) { … }
+//
+// or reads it with errors.As:
+//
+//	var e *handlers.Error
+//	if errors.As(err, &e) {
+//		switch e.Code { … }
+//	}
+//
+// The Code's string value is the "error" code of the JSON answer and the
+// data-code attribute of the page's error (a finer one for CodeRejected,
+// CodeStore and CodeRecoveryCode), so programs can rely on it. Error text
+// starts with "handlers:" and never holds a token, an OTP or a key.
 package handlers

@@ -202,16 +202,16 @@ func (h *Handlers) pendingErr(sess *session.Session) error {
 	switch sess.State() {
 	case session.StatePending:
 	case session.StatePendingExpired:
-		return ErrPendingExpired
+		return CodePendingExpired
 	default:
-		return ErrNotPending
+		return CodeNotPending
 	}
 	if sess.LoginID() == "" || sess.UserID() == "" {
-		return ErrNotPending
+		return CodeNotPending
 	}
 	pw := sess.PasswordAt()
 	if pw.IsZero() || !h.cfg.now().Before(pw.Add(h.sm.PendingTTL())) {
-		return ErrPendingExpired
+		return CodePendingExpired
 	}
 	return nil
 }

@@ -34,14 +34,14 @@ const MaxNextLen = 512
 // the phone cannot complete it any more.
 //
 // The session keeps the user's UNLOQ address (see WithUNLOQAddress) as
-// its e-mail. On error (ErrStore, ErrNoEmail, ErrAddress, ErrSession, ErrGuard) nothing was written to w and
+// its e-mail. On error (CodeStore, CodeNoEmail, CodeAddress, CodeSession, CodeGuard) nothing was written to w and
 // the session was not saved: the app renders its own error page.
 func (h *Handlers) LogIn(w http.ResponseWriter, r *http.Request, userID, next string) error {
 	const op = "password verified"
 	ctx := r.Context()
 	ip := h.clientIP(r)
 	if userID == "" {
-		err := wrap(op, ErrStore, errors.New("empty user id"))
+		err := wrap(op, CodeStore, errors.New("empty user id"))
 		h.emit(ctx, EventFailed, FlowLogin, "", ip, err)
 		return err
 	}
@@ -62,12 +62,12 @@ func (h *Handlers) LogIn(w http.ResponseWriter, r *http.Request, userID, next st
 	// of its cookie may complete once a new login started (or, later, was
 	// logged out).
 	if err := h.retirePending(ctx, sess); err != nil {
-		err = wrap(op, ErrGuard, err)
+		err = wrap(op, CodeGuard, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}
 	if err := sess.BeginLogin(userID, email, need); err != nil {
-		err = wrap(op, ErrSession, err)
+		err = wrap(op, CodeSession, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}
@@ -81,7 +81,7 @@ func (h *Handlers) LogIn(w http.ResponseWriter, r *http.Request, userID, next st
 		sess.SetFlow(flowNext, target)
 	}
 	if err := sess.Save(w, r); err != nil {
-		err = wrap(op, ErrSession, err)
+		err = wrap(op, CodeSession, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}

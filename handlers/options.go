@@ -419,7 +419,7 @@ func WithRemoteLogout(secret string) Option {
 //     login stays pending and the two-step page says that two-step
 //     verification is unavailable (fail closed);
 //   - turning two-step verification on or off is refused with a page
-//     that says it is unavailable (ErrDisabled).
+//     that says it is unavailable (CodeDisabled).
 //
 // New logs once that the Handlers are disabled, at Warn level, to the
 // WithLogger logger or, without one, to slog.Default(): the one message

@@ -215,5 +215,5 @@ func (h *Handlers) message(w http.ResponseWriter, r *http.Request, err error, ti
 // methodNotAllowed answers 405 with an Allow header.
 func (h *Handlers) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
 	w.Header().Set("Allow", allow)
-	h.message(w, r, ErrMethod, "Not allowed", "", "")
+	h.message(w, r, CodeMethod, "Not allowed", "", "")
 }
