@@ -74,7 +74,11 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	sess := h.load(r)
+	sess, err := h.load(r, op)
+	if err != nil {
+		h.unavailable(w, r, FlowLogin, err)
+		return
+	}
 	if h.cfg.disabled {
 		h.signInFailed(w, r, sess, wrap(op, CodeDisabled, nil))
 		return

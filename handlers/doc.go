@@ -39,6 +39,10 @@
 //
 //   - Fail closed: a store, guard, session or UNLOQ error (including a
 //     timeout or a malformed reply) changes nothing and answers 4xx/5xx.
+//     When the session's revocation store cannot answer (its Redis is
+//     down, say), every route answers 503 "sign-in is temporarily
+//     unavailable, nothing was changed" (CodeSessionUnavailable), as the
+//     middleware does, instead of treating the user as logged out.
 //   - An approval counts only for the user who passed the password step in
 //     this browser session (the token's e-mail must equal the session's and
 //     the store's current e-mail), within the pending window, once: the

@@ -292,6 +292,7 @@ func (h *Handlers) serveEnableStatus(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w)
 	jsonFail := func(err error) {
 		f := describe(err)
+		retryAfter(w, f)
 		writeJSON(w, f.status, jsonError{Error: jsonErrorBody{f.code, f.message}})
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {

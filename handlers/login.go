@@ -34,8 +34,10 @@ const MaxNextLen = 512
 // the phone cannot complete it any more.
 //
 // The session keeps the user's UNLOQ address (see WithUNLOQAddress) as
-// its e-mail. On error (CodeStore, CodeNoEmail, CodeAddress, CodeSession, CodeGuard) nothing was written to w and
-// the session was not saved: the app renders its own error page.
+// its e-mail. On error (CodeStore, CodeNoEmail, CodeAddress, CodeSession,
+// CodeGuard, CodeSessionUnavailable when the revocation store cannot
+// answer) nothing was written to w and the session was not saved: the app
+// renders its own error page.
 func (h *Handlers) LogIn(w http.ResponseWriter, r *http.Request, userID, next string) error {
 	const op = "password verified"
 	ctx := r.Context()
@@ -56,7 +58,11 @@ func (h *Handlers) LogIn(w http.ResponseWriter, r *http.Request, userID, next st
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}
-	sess := h.load(r)
+	sess, err := h.load(r, op)
+	if err != nil {
+		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
+		return err
+	}
 	// A pending login this session replaces is retired first: a push for
 	// it may still be waiting on the phone, and neither it nor an old copy
 	// of its cookie may complete once a new login started (or, later, was

@@ -29,7 +29,12 @@ func (h *Handlers) serveLogout(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, err, "Request blocked", h.cfg.paths.Login, "Back to the login page")
 		return
 	}
-	uid := h.load(r).UserID()
+	sess, err := h.load(r, "logout")
+	if err != nil {
+		h.unavailable(w, r, FlowLogout, err)
+		return
+	}
+	uid := sess.UserID()
 	if err := h.Logout(w, r); err != nil {
 		h.emit(r.Context(), EventFailed, FlowLogout, uid, h.clientIP(r), err)
 	}
@@ -61,7 +66,10 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) error {
 	// still deletes the cookie.
 	sess, loadErr := h.sm.Load(r)
 	var errs []error
-	if loadErr != nil && !errors.Is(loadErr, session.ErrUnreadable) {
+	switch {
+	case errors.Is(loadErr, session.ErrRevocation):
+		errs = append(errs, wrap("logout", CodeSessionUnavailable, loadErr))
+	case loadErr != nil && !errors.Is(loadErr, session.ErrUnreadable):
 		errs = append(errs, wrap("logout", CodeSession, loadErr))
 	}
 	if err := h.retirePending(r.Context(), sess); err != nil {

@@ -19,7 +19,11 @@ func (h *Handlers) twoStepPost(w http.ResponseWriter, r *http.Request) {
 	}
 	limitBody(w, r)
 	if err := r.ParseForm(); err != nil {
-		sess := h.load(r)
+		sess, lerr := h.load(r, op)
+		if lerr != nil {
+			h.unavailable(w, r, FlowLogin, lerr)
+			return
+		}
 		if perr := h.pendingErr(sess); perr != nil {
 			h.leaveTwoStep(w, r, sess, perr)
 			return
@@ -45,7 +49,11 @@ func (h *Handlers) twoStepPost(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) twoStepRecovery(w http.ResponseWriter, r *http.Request) {
 	const op = "two-step: recovery code"
 	ctx := r.Context()
-	sess := h.load(r)
+	sess, err := h.load(r, op)
+	if err != nil {
+		h.unavailable(w, r, FlowLogin, err)
+		return
+	}
 	if err := h.pendingErr(sess); err != nil {
 		h.leaveTwoStep(w, r, sess, err)
 		return

@@ -203,6 +203,7 @@ func (h *Handlers) denyRedirect(w http.ResponseWriter, r *http.Request, target s
 // message renders err as a MessagePage (or JSON) with a link onwards.
 func (h *Handlers) message(w http.ResponseWriter, r *http.Request, err error, title, linkURL, linkText string) {
 	f := describe(err)
+	retryAfter(w, f)
 	if wantsJSON(r) {
 		writeJSON(w, f.status, jsonError{Error: jsonErrorBody{f.code, f.message}})
 		return
@@ -210,6 +211,14 @@ func (h *Handlers) message(w http.ResponseWriter, r *http.Request, err error, ti
 	p := MessagePage{Page: h.page(r, title), LinkURL: linkURL, LinkText: linkText}
 	p.Error, p.ErrorCode = f.message, f.code
 	h.html(w, f.status, TemplateMessage, p)
+}
+
+// retryAfter asks the client to try again shortly when the session check
+// was unavailable.
+func retryAfter(w http.ResponseWriter, f failure) {
+	if f.code == string(CodeSessionUnavailable) {
+		w.Header().Set("Retry-After", "5")
+	}
 }
 
 // methodNotAllowed answers 405 with an Allow header.

@@ -25,8 +25,8 @@ const maxFactorLen = 64
 // factor the application checks itself (see CompleteSecondFactor) must be
 // checked for this user.
 func (h *Handlers) PendingUser(r *http.Request) (userID, email string, ok bool) {
-	sess := h.load(r)
-	if h.pendingErr(sess) != nil {
+	sess, err := h.load(r, "pending user")
+	if err != nil || h.pendingErr(sess) != nil {
 		return "", "", false
 	}
 	return sess.UserID(), sess.Email(), true
@@ -52,14 +52,14 @@ func (h *Handlers) PendingUser(r *http.Request) (userID, email string, ok bool) 
 //
 // On error nothing was written to w and the session is unchanged; the
 // error matches CodeCrossOrigin, CodeBadRequest (factor), CodeNotPending,
-// CodePendingExpired, CodeStore, CodeWrongUser, CodeReplayed, CodeGuard or
-// CodeSession. The caller renders its own page (a link back to the two-step
+// CodePendingExpired, CodeStore, CodeWrongUser, CodeReplayed, CodeGuard,
+// CodeSession or CodeSessionUnavailable. The caller renders its own page (a link back to the two-step
 // page while PendingUser still reports the login).
 func (h *Handlers) CompleteSecondFactor(w http.ResponseWriter, r *http.Request, factor string) error {
 	const op = "complete second factor"
-	sess := h.load(r)
-	var err error
+	sess, err := h.load(r, op)
 	switch {
+	case err != nil:
 	case !validFactor(factor):
 		err = wrap(op, CodeBadRequest, errors.New("invalid factor name"))
 	case h.cop.Check(r) != nil:

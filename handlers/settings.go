@@ -16,7 +16,10 @@ import (
 // CodeStore when the store fails, CodeNoEmail or CodeAddress when the user has
 // no address UNLOQ accepts.
 func (h *Handlers) settingsUser(ctx context.Context, r *http.Request, op string) (*session.Session, store.User, error) {
-	sess := h.load(r)
+	sess, err := h.load(r, op)
+	if err != nil {
+		return sess, store.User{}, err
+	}
 	if sess.State() != session.StateVerified || sess.UserID() == "" {
 		return sess, store.User{}, wrap(op, CodeNotVerified, nil)
 	}

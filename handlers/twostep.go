@@ -62,7 +62,11 @@ func (h *Handlers) serveTwoStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) twoStepPage(w http.ResponseWriter, r *http.Request) {
-	sess := h.load(r)
+	sess, err := h.load(r, "two-step")
+	if err != nil {
+		h.unavailable(w, r, FlowLogin, err)
+		return
+	}
 	if err := h.pendingErr(sess); err != nil {
 		h.leaveTwoStep(w, r, sess, err)
 		return
@@ -105,12 +109,16 @@ func (h *Handlers) leaveTwoStep(w http.ResponseWriter, r *http.Request, sess *se
 // twoStepDisabled answers a POST of a pending user while the Handlers are
 // Disabled: the page says two-step verification is unavailable.
 func (h *Handlers) twoStepDisabled(w http.ResponseWriter, r *http.Request) {
-	sess := h.load(r)
+	sess, err := h.load(r, "two-step")
+	if err != nil {
+		h.unavailable(w, r, FlowLogin, err)
+		return
+	}
 	if err := h.pendingErr(sess); err != nil {
 		h.leaveTwoStep(w, r, sess, err)
 		return
 	}
-	err := wrap("two-step", CodeDisabled, nil)
+	err = wrap("two-step", CodeDisabled, nil)
 	h.emit(r.Context(), EventFailed, FlowLogin, sess.UserID(), h.clientIP(r), err)
 	h.renderTwoStep(w, r, sess, err)
 }
@@ -161,7 +169,11 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limitBody(w, r)
-	sess := h.load(r)
+	sess, err := h.load(r, "two-step")
+	if err != nil {
+		h.unavailable(w, r, FlowLogin, err)
+		return
+	}
 	if err := h.pendingErr(sess); err != nil {
 		h.leaveTwoStep(w, r, sess, err)
 		return
