@@ -296,7 +296,7 @@ func WithEventHook(f func(context.Context, Event)) Option {
 }
 
 // WithLogger logs every Event (Info for successes, Warn for failures). The
-// package is silent without it.
+// package is silent without it; a nil logger is an error.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
