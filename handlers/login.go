@@ -5,9 +5,9 @@ import (
 	"net/http"
 )
 
-// MaxNextLen is the longest next a pending login keeps (in the session,
+// maxNextLen is the longest next a pending login keeps (in the session,
 // which must stay small enough for a cookie); a longer one is dropped.
-const MaxNextLen = 512
+const maxNextLen = 512
 
 // LogIn logs the user userID in: call it once the user's password
 // matched, and wherever else the app logs someone in from code (right
@@ -26,7 +26,7 @@ const MaxNextLen = 512
 // is complete (was_2fa=true) and the browser goes to next.
 //
 // next must be a same-origin relative path (see SafeNext) of at most
-// MaxNextLen bytes; anything else falls back to Paths.AfterLogin. An API client (Accept: application/json)
+// 512 bytes; anything else falls back to Paths.AfterLogin. An API client (Accept: application/json)
 // gets {"two_step":bool,"redirect":"…"} instead of a redirect.
 //
 // A pending login the session already had (the password step ran again)
@@ -78,7 +78,7 @@ func (h *Handlers) LogIn(w http.ResponseWriter, r *http.Request, userID, next st
 		return err
 	}
 	target := nextOr(next, h.cfg.paths.AfterLogin)
-	if len(target) > MaxNextLen {
+	if len(target) > maxNextLen {
 		// The session must stay small enough to save: a longer next is
 		// dropped, not an error.
 		target = h.cfg.paths.AfterLogin

@@ -272,7 +272,7 @@ func TestRecoveryCodesNeedTheirTemplate(t *testing.T) {
 	svc, err := recovery.New(recovery.NewMemoryStore())
 	require.NoError(t, err)
 	tmpl := template.New("x")
-	for _, name := range handlers.TemplateNames {
+	for _, name := range []string{handlers.TemplateTwoStep, handlers.TemplateEnroll, handlers.TemplateApprove, handlers.TemplateMessage} {
 		template.Must(tmpl.New(name).Parse("x"))
 	}
 	e := newEnv(t)

@@ -25,8 +25,10 @@ const (
 	TemplateMessage = "message" // data: MessagePage
 )
 
-// TemplateNames lists the templates WithTemplates requires.
-var TemplateNames = []string{TemplateTwoStep, TemplateEnroll, TemplateApprove, TemplateMessage}
+// templateNames lists the templates WithTemplates requires.
+func templateNames() []string {
+	return []string{TemplateTwoStep, TemplateEnroll, TemplateApprove, TemplateMessage}
+}
 
 // Page is the data every page template gets.
 type Page struct {
