@@ -58,6 +58,8 @@ func newBubbleApp(t *testing.T) *bubbleApp {
 	require.NoError(t, err)
 	users := store.NewMemory()
 	require.NoError(t, users.Put(context.Background(), store.User{ID: "1", Email: alice, SecondFactor: store.SecondFactorUNLOQ}))
+	require.NoError(t, users.Put(context.Background(), store.User{ID: "3", Email: carol}))
+	require.NoError(t, users.Put(context.Background(), store.User{ID: "4", Email: dave}))
 	_, err = client.Enroll(context.Background(), unloq.EnrollRequest{Email: alice})
 	require.NoError(t, err)
 	require.NoError(t, sim.Scan(alice))
@@ -92,6 +94,66 @@ func (a *bubbleApp) post(c *http.Client, path string, form url.Values) int {
 	require.NoError(a.t, err)
 	require.NoError(a.t, resp.Body.Close())
 	return resp.StatusCode
+}
+
+func (a *bubbleApp) get(c *http.Client, path string) (int, string) {
+	resp, err := c.Get("http://app.test" + path)
+	require.NoError(a.t, err)
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, err = buf.ReadFrom(resp.Body)
+	require.NoError(a.t, err)
+	return resp.StatusCode, buf.String()
+}
+
+// TestEnableStatusLimitsUNLOQCallsInTime: the status route asks UNLOQ at
+// most once per user per 2 s and answers from the last result in
+// between; the bubble's clock replaces real waiting.
+func TestEnableStatusLimitsUNLOQCallsInTime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a := newBubbleApp(t)
+		b, other := a.browser(), a.browser()
+		for id, br := range map[string]*http.Client{"4": b, "3": other} {
+			require.Equal(t, http.StatusSeeOther, a.post(br, "/login", url.Values{"user_id": {id}}))
+			require.Equal(t, http.StatusOK, a.post(br, "/settings/2fa/enable", url.Values{}))
+		}
+		calls := func() int {
+			n := 0
+			for _, r := range a.sim.Requests() {
+				if p, _, _ := strings.Cut(r.Path, "?"); p == "/v1/enrolled" {
+					n++
+				}
+			}
+			return n
+		}
+		statusOf := func(br *http.Client) string {
+			t.Helper()
+			code, body := a.get(br, "/settings/2fa/enable/status")
+			require.Equal(t, http.StatusOK, code, body)
+			return body
+		}
+		status := func() string { t.Helper(); return statusOf(b) }
+		base := calls()
+		for range 20 {
+			assert.JSONEq(t, `{"enrolled":false}`, status())
+		}
+		assert.Equal(t, base+1, calls(), "one UNLOQ call for 20 polls")
+		assert.JSONEq(t, `{"enrolled":false}`, statusOf(other))
+		assert.Equal(t, base+2, calls(), "another user has a budget of its own")
+		base++
+
+		require.NoError(t, a.sim.Scan(dave))
+		time.Sleep(time.Second)
+		assert.JSONEq(t, `{"enrolled":false}`, status(), "within 2 s: the cached answer")
+		assert.Equal(t, base+1, calls())
+		time.Sleep(time.Second)
+		assert.JSONEq(t, `{"enrolled":true}`, status(), "after 2 s UNLOQ is asked again")
+		assert.Equal(t, base+2, calls())
+		for range 10 {
+			assert.JSONEq(t, `{"enrolled":true}`, status(), "a positive answer is kept too")
+		}
+		assert.Equal(t, base+2, calls())
+	})
 }
 
 // TestDefaultPushBudgetFreesUp: the default budget (5 pushes per user)
