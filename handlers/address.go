@@ -11,16 +11,10 @@ import (
 	"github.com/unloq2fa/unloq2fa/store"
 )
 
-// ErrAddress: the user has no address UNLOQ accepts (say a username where
-// an e-mail address is expected), or the function set with
-// WithUNLOQAddress refused the user. UNLOQ was not called and nothing was
-// changed; the page says the account cannot use UNLOQ.
-var ErrAddress = errors.New("handlers: this account cannot use UNLOQ")
-
 // AddressFunc maps a user to the address the user is enrolled with at
 // UNLOQ. It must be deterministic (the same user always maps to the same
 // address) and injective (two users never share an address): the address
-// is who the user is to UNLOQ. An error refuses the user (ErrAddress).
+// is who the user is to UNLOQ. An error refuses the user (CodeAddress).
 type AddressFunc func(store.User) (string, error)
 
 // WithUNLOQAddress sets how a user's UNLOQ address is found (default: the
@@ -33,7 +27,7 @@ type AddressFunc func(store.User) (string, error)
 // Whatever f returns (and, by default, the e-mail) is checked before UNLOQ
 // is called: it must be a plain address (local@domain, as net/mail parses
 // it, without a display name; ASCII white space around it is ignored) of at
-// most 254 bytes; anything else is ErrAddress.
+// most 254 bytes; anything else is CodeAddress.
 func WithUNLOQAddress(f AddressFunc) Option {
 	return func(c *config) error {
 		if f == nil {
@@ -44,16 +38,16 @@ func WithUNLOQAddress(f AddressFunc) Option {
 	}
 }
 
-// address returns user's UNLOQ address (identity.Address): ErrNoEmail for
-// a user without an e-mail (default mapping), ErrAddress for one that
+// address returns user's UNLOQ address (identity.Address): CodeNoEmail for
+// a user without an e-mail (default mapping), CodeAddress for one that
 // UNLOQ would refuse or that the configured AddressFunc refuses.
 func (h *Handlers) address(op string, user store.User) (string, error) {
 	addr, err := identity.Address(h.cfg.acct.address, user)
 	switch {
 	case errors.Is(err, identity.ErrNoEmail):
-		return "", wrap(op, ErrNoEmail, nil)
+		return "", wrap(op, CodeNoEmail, nil)
 	case err != nil:
-		return "", wrap(op, ErrAddress, err)
+		return "", wrap(op, CodeAddress, err)
 	}
 	return addr, nil
 }
@@ -153,8 +147,8 @@ func virtualDomain(domain string) (string, error) {
 }
 
 // loginAddress is the address a login of user keeps in its session: the
-// UNLOQ address. A user with two-step on must have one (ErrNoEmail,
-// ErrAddress); for a user without, the e-mail is kept when there is none.
+// UNLOQ address. A user with two-step on must have one (CodeNoEmail,
+// CodeAddress); for a user without, the e-mail is kept when there is none.
 func (h *Handlers) loginAddress(op string, user store.User, need bool) (string, error) {
 	addr, err := h.address(op, user)
 	if err != nil {
@@ -167,12 +161,12 @@ func (h *Handlers) loginAddress(op string, user store.User, need bool) (string, 
 }
 
 // sameAccount checks that user's UNLOQ address is still addr (the
-// pending login's): ErrWrongUser when it changed, including to none that
+// pending login's): CodeWrongUser when it changed, including to none that
 // UNLOQ accepts.
 func (h *Handlers) sameAccount(op string, user store.User, addr string) error {
 	want, err := h.address(op, user)
 	if err != nil || !sameEmail(want, addr) {
-		return wrap(op, ErrWrongUser, nil)
+		return wrap(op, CodeWrongUser, nil)
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // TestUsernameIsRefusedAsAccountWithoutUNLOQ: an account whose "e-mail" is
-// a username cannot use UNLOQ. It is refused locally with ErrAddress and
+// a username cannot use UNLOQ. It is refused locally with CodeAddress and
 // the page says so; it must not say UNLOQ is down (it used to: the client
 // refused the "malformed email" and the page said "UNLOQ cannot be reached
 // right now").
@@ -35,8 +35,8 @@ func TestUsernameIsRefusedAsAccountWithoutUNLOQ(t *testing.T) {
 	assert.NotContains(t, r.body, "cannot be reached")
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrAddress)
-	assert.NotErrorIs(t, ev.Err, handlers.ErrUnavailable)
+	assert.ErrorIs(t, ev.Err, handlers.CodeAddress)
+	assert.NotErrorIs(t, ev.Err, handlers.CodeUnavailable)
 	assert.Equal(t, enrolls, e.countRequests("/v1/enroll"), "UNLOQ is not called")
 	assert.Empty(t, e.user("7").SecondFactor)
 
@@ -52,7 +52,7 @@ func TestUsernameIsRefusedAsAccountWithoutUNLOQ(t *testing.T) {
 	assert.NotEqual(t, http.StatusSeeOther, r.code, r.String())
 	ev, ok = e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrAddress)
+	assert.ErrorIs(t, ev.Err, handlers.CodeAddress)
 	assert.Equal(t, auths, e.countRequests("/v1/authenticate"))
 }
 
@@ -71,7 +71,7 @@ func TestUNLOQAddressFuncRefusal(t *testing.T) {
 	assert.Contains(t, r.body, "cannot use UNLOQ")
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrAddress)
+	assert.ErrorIs(t, ev.Err, handlers.CodeAddress)
 	assert.ErrorIs(t, ev.Err, assert.AnError, "the function's error is kept")
 
 	_, err := handlers.New(e.client, e.sm, e.users, handlers.WithUNLOQAddress(nil))

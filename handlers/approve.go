@@ -35,7 +35,7 @@ func (h *Handlers) approve(ctx context.Context, a approval) error {
 		return err
 	}
 	if res == nil || res.Token == "" || len(res.Token) > maxTokenLen {
-		return wrap(a.op+": authenticate", ErrUnavailable, errors.New("the reply carries no usable token"))
+		return wrap(a.op+": authenticate", CodeUnavailable, errors.New("the reply carries no usable token"))
 	}
 	return h.exchange(ctx, a, res.Token)
 }
@@ -48,17 +48,17 @@ func (h *Handlers) exchange(ctx context.Context, a approval, token string) error
 		return vendorError(a.op+": token", err, false)
 	}
 	if td == nil {
-		return wrap(a.op+": token", ErrUnavailable, errors.New("empty reply"))
+		return wrap(a.op+": token", CodeUnavailable, errors.New("empty reply"))
 	}
 	if !sameEmail(td.Email, a.email) {
-		return wrap(a.op, ErrWrongUser, nil)
+		return wrap(a.op, CodeWrongUser, nil)
 	}
 	first, err := h.guard.MarkUsed(ctx, keyToken(a.userID, token), tokenReplayTTL)
 	if err != nil {
-		return wrap(a.op, ErrGuard, err)
+		return wrap(a.op, CodeGuard, err)
 	}
 	if !first {
-		return wrap(a.op, ErrReplayed, nil)
+		return wrap(a.op, CodeReplayed, nil)
 	}
 	return h.bindUnloqID(ctx, a, td) // unloq_id, when the store keeps it (unloqid.go)
 }
@@ -79,7 +79,7 @@ func (h *Handlers) reserve(ctx context.Context, op string, inFlightKey, rateKey 
 	return wctx, release, nil
 }
 
-// begin takes the in-flight marker key (ErrInFlight when it is taken). On
+// begin takes the in-flight marker key (CodeInFlight when it is taken). On
 // success the caller must call release, and do the guarded work with the
 // returned context: its deadline (inFlightWork) ends before the marker
 // (inFlightTTL) can expire, so that no second approval can start while
@@ -88,10 +88,10 @@ func (h *Handlers) reserve(ctx context.Context, op string, inFlightKey, rateKey 
 func (h *Handlers) begin(ctx context.Context, op string, key guard.Key) (context.Context, func(), error) {
 	unmark, ok, err := h.guard.Begin(ctx, key, h.inFlightTTL())
 	if err != nil {
-		return ctx, nil, wrap(op, ErrGuard, err)
+		return ctx, nil, wrap(op, CodeGuard, err)
 	}
 	if !ok {
-		return ctx, nil, wrap(op, ErrInFlight, nil)
+		return ctx, nil, wrap(op, CodeInFlight, nil)
 	}
 	wctx, cancel := context.WithTimeout(ctx, h.inFlightWork())
 	return wctx, func() { cancel(); unmark() }, nil
@@ -112,14 +112,14 @@ func (h *Handlers) inFlightWork() time.Duration {
 func (h *Handlers) inFlightTTL() time.Duration { return h.inFlightWork() + inFlightMargin }
 
 // allow takes one request from the per-user budget rateKey (pushes, or
-// widget callbacks): ErrRateLimited when it is spent.
+// widget callbacks): CodeRateLimited when it is spent.
 func (h *Handlers) allow(ctx context.Context, op string, rateKey guard.Key) error {
 	allowed, err := h.guard.Allow(ctx, rateKey, h.cfg.pushLimit, h.cfg.pushWindow)
 	if err != nil {
-		return wrap(op, ErrGuard, err)
+		return wrap(op, CodeGuard, err)
 	}
 	if !allowed {
-		return wrap(op, ErrRateLimited, nil)
+		return wrap(op, CodeRateLimited, nil)
 	}
 	return nil
 }
@@ -130,11 +130,11 @@ var otpPattern = regexp.MustCompile(`^[0-9]{4,10}$`)
 // (spaces around are ignored).
 func formOTP(r *http.Request, op string) (string, error) {
 	if err := r.ParseForm(); err != nil {
-		return "", wrap(op, ErrBadRequest, nil)
+		return "", wrap(op, CodeBadRequest, nil)
 	}
 	vals := r.PostForm["otp"]
 	if len(vals) > 1 {
-		return "", wrap(op, ErrBadOTP, nil)
+		return "", wrap(op, CodeBadOTP, nil)
 	}
 	if len(vals) == 0 {
 		return "", nil
@@ -144,7 +144,7 @@ func formOTP(r *http.Request, op string) (string, error) {
 		return "", nil
 	}
 	if !otpPattern.MatchString(otp) {
-		return "", wrap(op, ErrBadOTP, nil)
+		return "", wrap(op, CodeBadOTP, nil)
 	}
 	return otp, nil
 }

@@ -102,7 +102,7 @@ func TestAttackCallbackStoreEmailRemoved(t *testing.T) {
 			assertNotCompleted(t, e, b, before, r)
 			ev, ok := e.events.last(handlers.EventFailed)
 			require.True(t, ok)
-			assert.ErrorIs(t, ev.Err, handlers.ErrWrongUser)
+			assert.ErrorIs(t, ev.Err, handlers.CodeWrongUser)
 
 			// The push path refuses too, without pushing.
 			e.behave(alice, unloqtest.BehaviorApprove)
@@ -166,23 +166,23 @@ func TestAttackVendorFaults(t *testing.T) {
 		errIs      error
 		tokenCalls bool // /v1/token may be called
 	}{
-		{"authenticate 200 with denial object", rawReply(200, `{"error":{"code":"APPROVAL.DENIED","message":"no","status":400}}`), nil, 403, handlers.ErrDenied, false},
-		{"authenticate 200 with unknown error object", rawReply(200, `{"error":{"code":"SOMETHING.ODD"}}`), nil, 502, handlers.ErrUnavailable, false},
-		{"authenticate 200 with result and error", rawReply(200, `{"result":{"token":"AU`+strings.Repeat("E", 60)+`"},"error":{"code":"X.Y"}}`), nil, 502, handlers.ErrUnavailable, false},
-		{"authenticate 200 without token", rawReply(200, `{"result":{"unloq_id":"1"}}`), nil, 502, handlers.ErrUnavailable, false},
-		{"authenticate 200 with user data, no token", rawReply(200, `{"result":{"approval_id":"a","email":"`+alice+`"}}`), nil, 502, handlers.ErrUnavailable, false},
-		{"authenticate 200 with string result", rawReply(200, `{"result":"AU`+strings.Repeat("S", 60)+`"}`), nil, 502, handlers.ErrUnavailable, false},
-		{"authenticate 200 with null result", rawReply(200, `{"result":null}`), nil, 502, handlers.ErrUnavailable, false},
-		{"authenticate 202 garbage", rawReply(202, `<html>ok</html>`), nil, 502, handlers.ErrUnavailable, false},
-		{"authenticate pings then error", rawReply(200, "\n \n \n"+`{"error":{"code":"APPROVAL.TIMEOUT","status":502}}`), nil, 504, handlers.ErrTimeout, false},
-		{"authenticate oversized token", rawReply(200, `{"result":{"token":"AU`+strings.Repeat("L", 5000)+`"}}`), nil, 502, handlers.ErrUnavailable, false},
-		{"token for someone else", rawReply(200, tokenOK), rawReply(200, `{"result":{"unloq_id":"2","email":"`+bob+`"}}`), 403, handlers.ErrWrongUser, true},
-		{"token without e-mail", rawReply(200, tokenOK), rawReply(200, `{"result":{"unloq_id":"1"}}`), 403, handlers.ErrWrongUser, true},
-		{"token e-mail with suffix", rawReply(200, tokenOK), rawReply(200, `{"result":{"unloq_id":"1","email":"`+alice+`.evil.example"}}`), 403, handlers.ErrWrongUser, true},
-		{"token e-mail with NUL", rawReply(200, tokenOK), rawReply(200, `{"result":{"unloq_id":"1","email":"`+alice+`\u0000"}}`), 403, handlers.ErrWrongUser, true},
-		{"token e-mail as array", rawReply(200, tokenOK), rawReply(200, `{"result":{"unloq_id":"1","email":["`+alice+`"]}}`), 502, handlers.ErrUnavailable, true},
-		{"token 200 with error object", rawReply(200, tokenOK), rawReply(200, `{"error":{"code":"ACCESS_TOKEN.INVALID"}}`), 502, handlers.ErrUnavailable, true},
-		{"token 204 empty", rawReply(200, tokenOK), rawReply(204, ``), 502, handlers.ErrUnavailable, true},
+		{"authenticate 200 with denial object", rawReply(200, `{"error":{"code":"APPROVAL.DENIED","message":"no","status":400}}`), nil, 403, handlers.CodeDenied, false},
+		{"authenticate 200 with unknown error object", rawReply(200, `{"error":{"code":"SOMETHING.ODD"}}`), nil, 502, handlers.CodeUnavailable, false},
+		{"authenticate 200 with result and error", rawReply(200, `{"result":{"token":"AU`+strings.Repeat("E", 60)+`"},"error":{"code":"X.Y"}}`), nil, 502, handlers.CodeUnavailable, false},
+		{"authenticate 200 without token", rawReply(200, `{"result":{"unloq_id":"1"}}`), nil, 502, handlers.CodeUnavailable, false},
+		{"authenticate 200 with user data, no token", rawReply(200, `{"result":{"approval_id":"a","email":"`+alice+`"}}`), nil, 502, handlers.CodeUnavailable, false},
+		{"authenticate 200 with string result", rawReply(200, `{"result":"AU`+strings.Repeat("S", 60)+`"}`), nil, 502, handlers.CodeUnavailable, false},
+		{"authenticate 200 with null result", rawReply(200, `{"result":null}`), nil, 502, handlers.CodeUnavailable, false},
+		{"authenticate 202 garbage", rawReply(202, `<html>ok</html>`), nil, 502, handlers.CodeUnavailable, false},
+		{"authenticate pings then error", rawReply(200, "\n \n \n"+`{"error":{"code":"APPROVAL.TIMEOUT","status":502}}`), nil, 504, handlers.CodeTimeout, false},
+		{"authenticate oversized token", rawReply(200, `{"result":{"token":"AU`+strings.Repeat("L", 5000)+`"}}`), nil, 502, handlers.CodeUnavailable, false},
+		{"token for someone else", rawReply(200, tokenOK), rawReply(200, `{"result":{"unloq_id":"2","email":"`+bob+`"}}`), 403, handlers.CodeWrongUser, true},
+		{"token without e-mail", rawReply(200, tokenOK), rawReply(200, `{"result":{"unloq_id":"1"}}`), 403, handlers.CodeWrongUser, true},
+		{"token e-mail with suffix", rawReply(200, tokenOK), rawReply(200, `{"result":{"unloq_id":"1","email":"`+alice+`.evil.example"}}`), 403, handlers.CodeWrongUser, true},
+		{"token e-mail with NUL", rawReply(200, tokenOK), rawReply(200, `{"result":{"unloq_id":"1","email":"`+alice+`\u0000"}}`), 403, handlers.CodeWrongUser, true},
+		{"token e-mail as array", rawReply(200, tokenOK), rawReply(200, `{"result":{"unloq_id":"1","email":["`+alice+`"]}}`), 502, handlers.CodeUnavailable, true},
+		{"token 200 with error object", rawReply(200, tokenOK), rawReply(200, `{"error":{"code":"ACCESS_TOKEN.INVALID"}}`), 502, handlers.CodeUnavailable, true},
+		{"token 204 empty", rawReply(200, tokenOK), rawReply(204, ``), 502, handlers.CodeUnavailable, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -276,7 +276,7 @@ func TestAttackCallbackRacesPush(t *testing.T) {
 	assert.Equal(t, 1, n, "the login completed once")
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrReplayed)
+	assert.ErrorIs(t, ev.Err, handlers.CodeReplayed)
 }
 
 // TestAttackPendingWindowBoundary: at exactly the pending TTL the login

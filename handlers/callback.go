@@ -74,19 +74,23 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	sess := h.load(r)
+	sess, err := h.load(r, op)
+	if err != nil {
+		h.unavailable(w, r, FlowLogin, err)
+		return
+	}
 	if h.cfg.disabled {
-		h.signInFailed(w, r, sess, wrap(op, ErrDisabled, nil))
+		h.signInFailed(w, r, sess, wrap(op, CodeDisabled, nil))
 		return
 	}
 	uid := sess.UserID()
 	if err := h.pendingErr(sess); err != nil {
-		h.signInFailed(w, r, sess, wrap(op, err, nil))
+		h.signInFailed(w, r, sess, withOp(op, err))
 		return
 	}
 	q, err := parseQueryStrict(r.URL.RawQuery)
 	if err != nil || len(q["token"]) != 1 || !validToken(q["token"][0]) {
-		h.signInFailed(w, r, sess, wrap(op, ErrBadToken, nil))
+		h.signInFailed(w, r, sess, wrap(op, CodeBadToken, nil))
 		return
 	}
 	token := q["token"][0]
@@ -132,7 +136,7 @@ func parseQueryStrict(raw string) (url.Values, error) {
 
 // callbackBudget takes one callback from the pending login's budget and,
 // for a login whose earlier callback failed, one from the user's failure
-// budget (ErrRateLimited when either is spent). It reports whether the
+// budget (CodeRateLimited when either is spent). It reports whether the
 // login failed before.
 func (h *Handlers) callbackBudget(ctx context.Context, op string, sess *session.Session) (failedBefore bool, err error) {
 	uid, login := sess.UserID(), sess.LoginID()
@@ -141,7 +145,7 @@ func (h *Handlers) callbackBudget(ctx context.Context, op string, sess *session.
 	}
 	failedBefore, err = h.guard.Used(ctx, keyCallbackFailed(uid, login))
 	if err != nil {
-		return false, wrap(op, ErrGuard, err)
+		return false, wrap(op, CodeGuard, err)
 	}
 	if failedBefore {
 		if err := h.allow(ctx, op, keyCallback(uid)); err != nil {
@@ -159,10 +163,10 @@ func (h *Handlers) chargeCallbackFailure(ctx context.Context, op string, sess *s
 		return nil
 	}
 	if _, err := h.guard.MarkUsed(ctx, keyCallbackFailed(sess.UserID(), sess.LoginID()), h.cfg.pushWindow); err != nil {
-		return wrap(op, ErrGuard, err)
+		return wrap(op, CodeGuard, err)
 	}
 	if _, err := h.guard.Allow(ctx, keyCallback(sess.UserID()), h.cfg.pushLimit, h.cfg.pushWindow); err != nil {
-		return wrap(op, ErrGuard, err)
+		return wrap(op, CodeGuard, err)
 	}
 	return nil
 }

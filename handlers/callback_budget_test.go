@@ -74,7 +74,7 @@ func TestCallbackBudgetPerLoginAndUser(t *testing.T) {
 	assert.Equal(t, calls+1, e.countRequests("/v1/token"), "no UNLOQ call once refused")
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrRateLimited)
+	assert.ErrorIs(t, ev.Err, handlers.CodeRateLimited)
 
 	// Another user is not affected.
 	c := e.browser()

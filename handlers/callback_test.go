@@ -51,17 +51,17 @@ func TestCallbackRejects(t *testing.T) {
 		// exchanged: whether UNLOQ's /v1/token may be called.
 		exchanged bool
 	}{
-		{"no token", func(*env) string { return "" }, 400, handlers.ErrBadToken, false},
-		{"empty token", func(*env) string { return "token=" }, 400, handlers.ErrBadToken, false},
-		{"not AU", func(*env) string { return "token=XY" + strings.Repeat("a", 40) }, 400, handlers.ErrBadToken, false},
-		{"too short", func(*env) string { return "token=AUabc" }, 400, handlers.ErrBadToken, false},
-		{"too long", func(*env) string { return "token=" + long }, 400, handlers.ErrBadToken, false},
-		{"bad chars", func(*env) string { return "token=" + url.QueryEscape("AU"+strings.Repeat("a", 40)+"<script>") }, 400, handlers.ErrBadToken, false},
-		{"encoded slash", func(*env) string { return "token=AU" + strings.Repeat("a", 40) + "%2F" }, 400, handlers.ErrBadToken, false},
-		{"two tokens", func(e *env) string { return "token=" + e.token(alice) + "&token=" + e.token(alice) }, 400, handlers.ErrBadToken, false},
-		{"bad query", func(*env) string { return "token=AU" + strings.Repeat("a", 40) + "%zz" }, 400, handlers.ErrBadToken, false},
-		{"unknown token", func(*env) string { return "token=AU" + strings.Repeat("b", 127) }, 400, handlers.ErrRejected, true},
-		{"token of another user", func(e *env) string { return "token=" + e.token(bob) }, 403, handlers.ErrWrongUser, true},
+		{"no token", func(*env) string { return "" }, 400, handlers.CodeBadToken, false},
+		{"empty token", func(*env) string { return "token=" }, 400, handlers.CodeBadToken, false},
+		{"not AU", func(*env) string { return "token=XY" + strings.Repeat("a", 40) }, 400, handlers.CodeBadToken, false},
+		{"too short", func(*env) string { return "token=AUabc" }, 400, handlers.CodeBadToken, false},
+		{"too long", func(*env) string { return "token=" + long }, 400, handlers.CodeBadToken, false},
+		{"bad chars", func(*env) string { return "token=" + url.QueryEscape("AU"+strings.Repeat("a", 40)+"<script>") }, 400, handlers.CodeBadToken, false},
+		{"encoded slash", func(*env) string { return "token=AU" + strings.Repeat("a", 40) + "%2F" }, 400, handlers.CodeBadToken, false},
+		{"two tokens", func(e *env) string { return "token=" + e.token(alice) + "&token=" + e.token(alice) }, 400, handlers.CodeBadToken, false},
+		{"bad query", func(*env) string { return "token=AU" + strings.Repeat("a", 40) + "%zz" }, 400, handlers.CodeBadToken, false},
+		{"unknown token", func(*env) string { return "token=AU" + strings.Repeat("b", 127) }, 400, handlers.CodeRejected, true},
+		{"token of another user", func(e *env) string { return "token=" + e.token(bob) }, 403, handlers.CodeWrongUser, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,7 +115,7 @@ func TestCallbackNeedsPendingLogin(t *testing.T) {
 	assert.Zero(t, e.countRequests("/v1/token"))
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrPendingExpired)
+	assert.ErrorIs(t, ev.Err, handlers.CodePendingExpired)
 
 	// The token, never exchanged, still works for the right login.
 	e.clock.Advance(-11 * time.Minute)
@@ -247,7 +247,7 @@ func TestCallbackReplayRejectedEvenIfUNLOQIsLenient(t *testing.T) {
 	assert.Equal(t, int32(2), stub.tokens.Load(), "UNLOQ accepted it twice; the handlers did not")
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrReplayed)
+	assert.ErrorIs(t, ev.Err, handlers.CodeReplayed)
 
 	// The push path is protected the same way: the stub hands out one
 	// token for every push.

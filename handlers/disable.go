@@ -34,7 +34,7 @@ func (h *Handlers) serveDisable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !hasUNLOQ(user) {
-		h.settingsFail(w, r, FlowDisable, user.ID, "Two-step verification is off", wrap(op, ErrNotEnabled, nil))
+		h.settingsFail(w, r, FlowDisable, user.ID, "Two-step verification is off", wrap(op, CodeNotEnabled, nil))
 		return
 	}
 	fail := func(err error) {
@@ -67,7 +67,7 @@ func (h *Handlers) serveDisable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.users.SetSecondFactor(ctx, user.ID, ""); err != nil {
-		fail(wrap(op, ErrStore, err))
+		fail(wrap(op, CodeStore, err))
 		return
 	}
 	h.emit(ctx, EventDisabled, FlowDisable, user.ID, ip, nil)

@@ -39,6 +39,10 @@
 //
 //   - Fail closed: a store, guard, session or UNLOQ error (including a
 //     timeout or a malformed reply) changes nothing and answers 4xx/5xx.
+//     When the session's revocation store cannot answer (its Redis is
+//     down, say), every route answers 503 "sign-in is temporarily
+//     unavailable, nothing was changed" (CodeSessionUnavailable), as the
+//     middleware does, instead of treating the user as logged out.
 //   - An approval counts only for the user who passed the password step in
 //     this browser session (the token's e-mail must equal the session's and
 //     the store's current e-mail), within the pending window, once: the
@@ -92,7 +96,27 @@
 //
 // Each step produces an Event (EventChallenged, EventApproved,
 // EventDenied, EventTimedOut, EventEnrolled, EventDisabled, EventFailed)
-// for WithEventHook and WithLogger. Event.Err is one of the typed errors
-// (ErrNotPending, ErrPendingExpired, ErrWrongUser, ErrReplayed,
-// ErrRateLimited, ErrInFlight, ErrBadToken, ErrNotVerified, …).
+// for WithEventHook and WithLogger. Event.Err is an *Error.
+//
+// # Errors
+//
+// Every error the package returns or reports is an *Error: a Code (what
+// went wrong), the operation, and the cause underneath (an *unloq.Error, a
+// store or session error), which stays reachable with errors.Is and
+// errors.As. A Code is itself an error, so a caller matches a kind of
+// failure in one line:
+//
+//	if errors.Is(err, handlers.CodeDenied) { … }
+//
+// or reads it with errors.As:
+//
+//	var e *handlers.Error
+//	if errors.As(err, &e) {
+//		switch e.Code { … }
+//	}
+//
+// The Code's string value is the "error" code of the JSON answer and the
+// data-code attribute of the page's error (a finer one for CodeRejected,
+// CodeStore and CodeRecoveryCode), so programs can rely on it. Error text
+// starts with "handlers:" and never holds a token, an OTP or a key.
 package handlers

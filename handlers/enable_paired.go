@@ -36,7 +36,7 @@ func (h *Handlers) enablePaired(w http.ResponseWriter, r *http.Request, sess *se
 	clearEnrollFlow(sess)
 	sess.SetFlow(flowEnroll, "1")
 	if err := sess.Save(w, r); err != nil {
-		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification was not turned on", wrap(op, ErrSession, err))
+		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification was not turned on", wrap(op, CodeSession, err))
 		return
 	}
 	if wantsJSON(r) {
@@ -63,7 +63,7 @@ func (h *Handlers) enablePaired(w http.ResponseWriter, r *http.Request, sess *se
 // code, so the page offers to start again rather than asking for one. It
 // reports whether err was such a refusal.
 func (h *Handlers) enrollRefused(w http.ResponseWriter, r *http.Request, user store.User, err error) bool {
-	if !isAny(err, ErrDenied, ErrOTPRequired, ErrWrongOTP) {
+	if !isAny(err, CodeDenied, CodeOTPRequired, CodeWrongOTP) {
 		return false
 	}
 	h.emit(r.Context(), kindFor(err), FlowEnroll, user.ID, h.clientIP(r), err)

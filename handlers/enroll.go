@@ -56,7 +56,7 @@ func (h *Handlers) serveEnable(w http.ResponseWriter, r *http.Request) {
 			clearEnrollFlow(sess)
 			_ = sess.Save(w, r)
 		}
-		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification is on", wrap(op, ErrAlreadyEnabled, nil))
+		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification is on", wrap(op, CodeAlreadyEnabled, nil))
 		return
 	}
 	otp, err := formOTP(r, op)
@@ -71,7 +71,7 @@ func (h *Handlers) serveEnable(w http.ResponseWriter, r *http.Request) {
 	case "confirm":
 		h.enableConfirm(w, r, sess, user, otp)
 	default:
-		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", wrap(op, ErrBadRequest, nil))
+		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", wrap(op, CodeBadRequest, nil))
 	}
 }
 
@@ -107,7 +107,7 @@ func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *ses
 	case res != nil && res.QRURL != "":
 		if !validQRURL(res.QRURL) {
 			h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification was not turned on",
-				wrap(op+": enroll", ErrUnavailable, errors.New("unusable qr_url")))
+				wrap(op+": enroll", CodeUnavailable, errors.New("unusable qr_url")))
 			return
 		}
 		sess.SetFlow(flowEnroll, "1")
@@ -118,7 +118,7 @@ func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *ses
 		}
 		sess.SetFlow(flowEnrollExp, exp)
 		if err := sess.Save(w, r); err != nil {
-			h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification was not turned on", wrap(op, ErrSession, err))
+			h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification was not turned on", wrap(op, CodeSession, err))
 			return
 		}
 		h.emit(ctx, EventChallenged, FlowEnroll, user.ID, ip, nil)
@@ -129,7 +129,7 @@ func (h *Handlers) enableStart(w http.ResponseWriter, r *http.Request, sess *ses
 		h.enablePaired(w, r, sess, user)
 	default:
 		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification was not turned on",
-			wrap(op+": enroll", ErrUnavailable, errors.New("neither a QR code nor an existing profile")))
+			wrap(op+": enroll", CodeUnavailable, errors.New("neither a QR code nor an existing profile")))
 	}
 }
 
@@ -137,7 +137,7 @@ func (h *Handlers) enableConfirm(w http.ResponseWriter, r *http.Request, sess *s
 	const op = "enable"
 	ctx := r.Context()
 	if sess.Flow(flowEnroll) == "" {
-		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", wrap(op, ErrNoEnrollment, nil))
+		h.settingsFail(w, r, FlowEnroll, user.ID, "Two-step verification", wrap(op, CodeNoEnrollment, nil))
 		return
 	}
 	fail := func(err error) {
@@ -157,7 +157,7 @@ func (h *Handlers) enableConfirm(w http.ResponseWriter, r *http.Request, sess *s
 	case err != nil:
 		err = vendorError(op+": enrolled", err, false)
 	case !enrolled:
-		err = wrap(op, ErrNotPaired, nil)
+		err = wrap(op, CodeNotPaired, nil)
 	}
 	if err != nil {
 		h.emit(ctx, kindFor(err), FlowEnroll, user.ID, h.clientIP(r), err)
@@ -181,7 +181,7 @@ func (h *Handlers) enableFinish(w http.ResponseWriter, r *http.Request, sess *se
 	fail := func(err error) {
 		if saveOnFail {
 			if serr := sess.Save(w, r); serr != nil {
-				err = errors.Join(err, wrap(op, ErrSession, serr))
+				err = errors.Join(err, wrap(op, CodeSession, serr))
 			}
 		}
 		h.emit(ctx, kindFor(err), FlowEnroll, user.ID, ip, err)
@@ -198,7 +198,7 @@ func (h *Handlers) enableFinish(w http.ResponseWriter, r *http.Request, sess *se
 		return
 	}
 	if err := h.users.SetSecondFactor(ctx, user.ID, store.SecondFactorUNLOQ); err != nil {
-		fail(wrap(op, ErrStore, err))
+		fail(wrap(op, CodeStore, err))
 		return
 	}
 	clearEnrollFlow(sess)
@@ -292,11 +292,12 @@ func (h *Handlers) serveEnableStatus(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w)
 	jsonFail := func(err error) {
 		f := describe(err)
+		retryAfter(w, f)
 		writeJSON(w, f.status, jsonError{Error: jsonErrorBody{f.code, f.message}})
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		jsonFail(ErrMethod)
+		jsonFail(CodeMethod)
 		return
 	}
 	ctx := r.Context()
@@ -306,7 +307,7 @@ func (h *Handlers) serveEnableStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sess.Flow(flowEnroll) == "" {
-		jsonFail(wrap(op, ErrNoEnrollment, nil))
+		jsonFail(wrap(op, CodeNoEnrollment, nil))
 		return
 	}
 	enrolled, err := h.enrolledStatus(ctx, op, user)
@@ -330,12 +331,12 @@ const statusInterval = 2 * time.Second
 func (h *Handlers) enrolledStatus(ctx context.Context, op string, user store.User) (bool, error) {
 	allowed, err := h.guard.Allow(ctx, keyStatus(user.ID), 1, statusInterval)
 	if err != nil {
-		return false, wrap(op, ErrGuard, err)
+		return false, wrap(op, CodeGuard, err)
 	}
 	if !allowed {
 		yes, err := h.guard.Used(ctx, keyStatusYes(user.ID))
 		if err != nil {
-			return false, wrap(op, ErrGuard, err)
+			return false, wrap(op, CodeGuard, err)
 		}
 		return yes, nil
 	}
@@ -345,7 +346,7 @@ func (h *Handlers) enrolledStatus(ctx context.Context, op string, user store.Use
 	}
 	if enrolled {
 		if _, err := h.guard.MarkUsed(ctx, keyStatusYes(user.ID), statusInterval); err != nil {
-			return false, wrap(op, ErrGuard, err)
+			return false, wrap(op, CodeGuard, err)
 		}
 	}
 	return enrolled, nil

@@ -164,48 +164,48 @@ func TestEnableFailuresChangeNothing(t *testing.T) {
 		{"enroll error500", func(e *env, b *browser) url.Values {
 			e.sim.Sim.InjectFault(unloqtest.Fault{Path: "/v1/enroll", Mode: unloqtest.FaultError500})
 			return nil
-		}, http.StatusBadGateway, handlers.ErrUnavailable},
+		}, http.StatusBadGateway, handlers.CodeUnavailable},
 		{"enroll garbage", func(e *env, b *browser) url.Values {
 			e.sim.Sim.InjectFault(unloqtest.Fault{Path: "/v1/enroll", Mode: unloqtest.FaultGarbage})
 			return nil
-		}, http.StatusBadGateway, handlers.ErrUnavailable},
+		}, http.StatusBadGateway, handlers.CodeUnavailable},
 		{"confirm without enrollment", func(e *env, b *browser) url.Values {
 			return confirm
-		}, http.StatusConflict, handlers.ErrNoEnrollment},
+		}, http.StatusConflict, handlers.CodeNoEnrollment},
 		{"unknown step", func(e *env, b *browser) url.Values {
 			return url.Values{"step": {"done"}}
-		}, http.StatusBadRequest, handlers.ErrBadRequest},
+		}, http.StatusBadRequest, handlers.CodeBadRequest},
 		{"authenticate garbage on confirm", func(e *env, b *browser) url.Values {
 			require.Equal(e.t, http.StatusOK, b.post("/settings/2fa/enable", nil).code)
 			require.NoError(e.t, e.sim.Sim.Scan(dave))
 			e.behave(dave, unloqtest.BehaviorApprove)
 			e.sim.Sim.InjectFault(unloqtest.Fault{Path: "/v1/authenticate", Mode: unloqtest.FaultGarbage})
 			return confirm
-		}, http.StatusBadGateway, handlers.ErrUnavailable},
+		}, http.StatusBadGateway, handlers.CodeUnavailable},
 		{"token error500 on confirm", func(e *env, b *browser) url.Values {
 			require.Equal(e.t, http.StatusOK, b.post("/settings/2fa/enable", nil).code)
 			require.NoError(e.t, e.sim.Sim.Scan(dave))
 			e.behave(dave, unloqtest.BehaviorApprove)
 			e.sim.Sim.InjectFault(unloqtest.Fault{Path: "/v1/token", Mode: unloqtest.FaultError500})
 			return confirm
-		}, http.StatusBadGateway, handlers.ErrUnavailable},
+		}, http.StatusBadGateway, handlers.CodeUnavailable},
 		{"phone times out on confirm", func(e *env, b *browser) url.Values {
 			require.Equal(e.t, http.StatusOK, b.post("/settings/2fa/enable", nil).code)
 			require.NoError(e.t, e.sim.Sim.Scan(dave))
 			e.behave(dave, unloqtest.BehaviorIgnore)
 			return confirm
-		}, http.StatusGatewayTimeout, handlers.ErrTimeout},
+		}, http.StatusGatewayTimeout, handlers.CodeTimeout},
 		{"store read error", func(e *env, b *browser) url.Values {
 			e.users.failUser(assert.AnError)
 			return nil
-		}, http.StatusServiceUnavailable, handlers.ErrStore},
+		}, http.StatusServiceUnavailable, handlers.CodeStore},
 		{"store write error", func(e *env, b *browser) url.Values {
 			require.Equal(e.t, http.StatusOK, b.post("/settings/2fa/enable", nil).code)
 			require.NoError(e.t, e.sim.Sim.Scan(dave))
 			e.behave(dave, unloqtest.BehaviorApprove)
 			e.users.failSet(assert.AnError)
 			return confirm
-		}, http.StatusServiceUnavailable, handlers.ErrStore},
+		}, http.StatusServiceUnavailable, handlers.CodeStore},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -65,7 +65,7 @@ func (h *Handlers) emitEvent(ctx context.Context, ev Event) {
 		h.cfg.hook(context.WithoutCancel(ctx), ev)
 	}
 	l := h.cfg.logger
-	configErr := errors.Is(err, ErrConfig) || errors.Is(err, ErrAddress)
+	configErr := errors.Is(err, CodeConfig) || errors.Is(err, CodeAddress)
 	if l == nil && configErr {
 		// The one exception to silence without a logger: the app is
 		// misconfigured (or an account cannot use UNLOQ), which only the
@@ -99,9 +99,9 @@ func (h *Handlers) emitEvent(ctx context.Context, ev Event) {
 // kindFor maps a flow failure to its event kind.
 func kindFor(err error) EventKind {
 	switch {
-	case isAny(err, ErrDenied, ErrOTPRequired, ErrWrongOTP):
+	case isAny(err, CodeDenied, CodeOTPRequired, CodeWrongOTP):
 		return EventDenied
-	case isAny(err, ErrTimeout):
+	case isAny(err, CodeTimeout):
 		return EventTimedOut
 	}
 	return EventFailed

@@ -190,10 +190,25 @@ func (h *Handlers) pushEnabled() bool   { return h.cfg.mode == ModePush || h.cfg
 func (h *Handlers) widgetEnabled() bool { return h.cfg.mode == ModeWidget || h.cfg.mode == ModeBoth }
 
 // load returns the request's session; an unreadable cookie or a session
-// store failure yields an anonymous session (fail closed).
-func (h *Handlers) load(r *http.Request) *session.Session {
-	s, _ := h.sm.Load(r)
-	return s
+// store failure yields an anonymous session (fail closed). When the
+// revocation store cannot say whether the login was ended, the session is
+// anonymous too and the error matches CodeSessionUnavailable: a route must
+// then refuse the request and change nothing (unavailable), not treat the
+// user as logged out.
+func (h *Handlers) load(r *http.Request, op string) (*session.Session, error) {
+	s, err := h.sm.Load(r)
+	if errors.Is(err, session.ErrRevocation) {
+		return s, wrap(op, CodeSessionUnavailable, err)
+	}
+	return s, nil
+}
+
+// unavailable answers a request whose session could not be checked (see
+// load): 503 with a page saying sign-in is temporarily unavailable and
+// nothing was changed (JSON for API clients), and no cookie.
+func (h *Handlers) unavailable(w http.ResponseWriter, r *http.Request, flow string, err error) {
+	h.emit(r.Context(), EventFailed, flow, "", h.clientIP(r), err)
+	h.message(w, r, err, "Temporarily unavailable", "", "")
 }
 
 // pendingErr reports whether sess may complete its second factor now: it
@@ -202,16 +217,16 @@ func (h *Handlers) pendingErr(sess *session.Session) error {
 	switch sess.State() {
 	case session.StatePending:
 	case session.StatePendingExpired:
-		return ErrPendingExpired
+		return CodePendingExpired
 	default:
-		return ErrNotPending
+		return CodeNotPending
 	}
 	if sess.LoginID() == "" || sess.UserID() == "" {
-		return ErrNotPending
+		return CodeNotPending
 	}
 	pw := sess.PasswordAt()
 	if pw.IsZero() || !h.cfg.now().Before(pw.Add(h.sm.PendingTTL())) {
-		return ErrPendingExpired
+		return CodePendingExpired
 	}
 	return nil
 }

@@ -152,6 +152,7 @@ func (s *syncBuffer) String() string {
 
 type envConfig struct {
 	hopts      []handlers.Option
+	smOpts     []session.Option
 	simOpts    []unloqtest.Option
 	clientOpts []unloq.Option
 	hoptsFn    func(*env) []handlers.Option // options that need the simulator's URL
@@ -170,6 +171,9 @@ func withSimOpts(o ...unloqtest.Option) envOption {
 }
 func withHandlerOptsFn(f func(*env) []handlers.Option) envOption {
 	return func(c *envConfig) { c.hoptsFn = f }
+}
+func withSessionOpts(o ...session.Option) envOption {
+	return func(c *envConfig) { c.smOpts = append(c.smOpts, o...) }
 }
 func withClient(cl *unloq.Client) envOption { return func(c *envConfig) { c.client = cl } }
 func withFakeClock() envOption              { return func(c *envConfig) { c.fakeClock = true } }
@@ -218,6 +222,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		session.WithInsecureDevCookies(),
 		session.WithPendingTTL(cfg.pendingTTL),
 	}
+	smOpts = append(smOpts, cfg.smOpts...)
 	hopts := []handlers.Option{
 		handlers.WithEventHook(e.events.hook),
 		handlers.WithLogger(logger),
@@ -508,4 +513,12 @@ func newJarCopy(t *testing.T, b *browser, e *env) http.CookieJar {
 	require.NoError(t, err)
 	jar.SetCookies(u, b.c.Jar.Cookies(u))
 	return jar
+}
+
+// doForm POSTs form to path with extra headers, like post.
+func (b *browser) doForm(path string, form url.Values, hdr map[string]string) result {
+	if form == nil {
+		form = url.Values{}
+	}
+	return b.do(http.MethodPost, path, form, hdr)
 }

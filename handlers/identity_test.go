@@ -77,7 +77,7 @@ func TestAttackLookalikeEmail(t *testing.T) {
 				assertNotCompleted(t, e, b, before, r)
 				ev, ok := e.events.last(handlers.EventFailed)
 				require.True(t, ok)
-				assert.ErrorIs(t, ev.Err, handlers.ErrWrongUser, path)
+				assert.ErrorIs(t, ev.Err, handlers.CodeWrongUser, path)
 			}
 		})
 	}

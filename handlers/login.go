@@ -5,9 +5,9 @@ import (
 	"net/http"
 )
 
-// MaxNextLen is the longest next a pending login keeps (in the session,
+// maxNextLen is the longest next a pending login keeps (in the session,
 // which must stay small enough for a cookie); a longer one is dropped.
-const MaxNextLen = 512
+const maxNextLen = 512
 
 // LogIn logs the user userID in: call it once the user's password
 // matched, and wherever else the app logs someone in from code (right
@@ -26,7 +26,7 @@ const MaxNextLen = 512
 // is complete (was_2fa=true) and the browser goes to next.
 //
 // next must be a same-origin relative path (see SafeNext) of at most
-// MaxNextLen bytes; anything else falls back to Paths.AfterLogin. An API client (Accept: application/json)
+// 512 bytes; anything else falls back to Paths.AfterLogin. An API client (Accept: application/json)
 // gets {"two_step":bool,"redirect":"…"} instead of a redirect.
 //
 // A pending login the session already had (the password step ran again)
@@ -34,14 +34,16 @@ const MaxNextLen = 512
 // the phone cannot complete it any more.
 //
 // The session keeps the user's UNLOQ address (see WithUNLOQAddress) as
-// its e-mail. On error (ErrStore, ErrNoEmail, ErrAddress, ErrSession, ErrGuard) nothing was written to w and
-// the session was not saved: the app renders its own error page.
+// its e-mail. On error (CodeStore, CodeNoEmail, CodeAddress, CodeSession,
+// CodeGuard, CodeSessionUnavailable when the revocation store cannot
+// answer) nothing was written to w and the session was not saved: the app
+// renders its own error page.
 func (h *Handlers) LogIn(w http.ResponseWriter, r *http.Request, userID, next string) error {
 	const op = "password verified"
 	ctx := r.Context()
 	ip := h.clientIP(r)
 	if userID == "" {
-		err := wrap(op, ErrStore, errors.New("empty user id"))
+		err := wrap(op, CodeStore, errors.New("empty user id"))
 		h.emit(ctx, EventFailed, FlowLogin, "", ip, err)
 		return err
 	}
@@ -56,23 +58,27 @@ func (h *Handlers) LogIn(w http.ResponseWriter, r *http.Request, userID, next st
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}
-	sess := h.load(r)
+	sess, err := h.load(r, op)
+	if err != nil {
+		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
+		return err
+	}
 	// A pending login this session replaces is retired first: a push for
 	// it may still be waiting on the phone, and neither it nor an old copy
 	// of its cookie may complete once a new login started (or, later, was
 	// logged out).
 	if err := h.retirePending(ctx, sess); err != nil {
-		err = wrap(op, ErrGuard, err)
+		err = wrap(op, CodeGuard, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}
 	if err := sess.BeginLogin(userID, email, need); err != nil {
-		err = wrap(op, ErrSession, err)
+		err = wrap(op, CodeSession, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}
 	target := nextOr(next, h.cfg.paths.AfterLogin)
-	if len(target) > MaxNextLen {
+	if len(target) > maxNextLen {
 		// The session must stay small enough to save: a longer next is
 		// dropped, not an error.
 		target = h.cfg.paths.AfterLogin
@@ -81,7 +87,7 @@ func (h *Handlers) LogIn(w http.ResponseWriter, r *http.Request, userID, next st
 		sess.SetFlow(flowNext, target)
 	}
 	if err := sess.Save(w, r); err != nil {
-		err = wrap(op, ErrSession, err)
+		err = wrap(op, CodeSession, err)
 		h.emit(ctx, EventFailed, FlowLogin, userID, ip, err)
 		return err
 	}

@@ -73,7 +73,7 @@ func TestLogInStoreError(t *testing.T) {
 	assert.Equal(t, before, b.state())
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrStore)
+	assert.ErrorIs(t, ev.Err, handlers.CodeStore)
 	assert.ErrorIs(t, ev.Err, assert.AnError)
 
 	// An unknown user is a store error too.

@@ -24,12 +24,17 @@ func (h *Handlers) serveLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.cop.Check(r); err != nil {
-		err = wrap("logout", ErrCrossOrigin, nil)
+		err = wrap("logout", CodeCrossOrigin, nil)
 		h.emit(r.Context(), EventFailed, FlowLogout, "", h.clientIP(r), err)
 		h.message(w, r, err, "Request blocked", h.cfg.paths.Login, "Back to the login page")
 		return
 	}
-	uid := h.load(r).UserID()
+	sess, err := h.load(r, "logout")
+	if err != nil {
+		h.unavailable(w, r, FlowLogout, err)
+		return
+	}
+	uid := sess.UserID()
 	if err := h.Logout(w, r); err != nil {
 		h.emit(r.Context(), EventFailed, FlowLogout, uid, h.clientIP(r), err)
 	}
@@ -50,7 +55,7 @@ func (h *Handlers) serveLogout(w http.ResponseWriter, r *http.Request) {
 // The login (pending or verified) is also ended on the server through the
 // Manager's revocation store, so a copy of the cookie taken before logout
 // opens nothing afterwards, on any instance sharing the store. A failure to
-// record that is an error matching ErrRevocation.
+// record that is an error matching CodeSessionUnavailable.
 //
 // Logout always tries to delete the cookie, even when the session could not
 // be read (tampered cookie, session store down) or the Guard failed; such
@@ -61,19 +66,22 @@ func (h *Handlers) Logout(w http.ResponseWriter, r *http.Request) error {
 	// still deletes the cookie.
 	sess, loadErr := h.sm.Load(r)
 	var errs []error
-	if loadErr != nil && !errors.Is(loadErr, session.ErrUnreadable) {
-		errs = append(errs, wrap("logout", ErrSession, loadErr))
+	switch {
+	case errors.Is(loadErr, session.ErrRevocation):
+		errs = append(errs, wrap("logout", CodeSessionUnavailable, loadErr))
+	case loadErr != nil && !errors.Is(loadErr, session.ErrUnreadable):
+		errs = append(errs, wrap("logout", CodeSession, loadErr))
 	}
 	if err := h.retirePending(r.Context(), sess); err != nil {
-		errs = append(errs, wrap("logout", ErrGuard, err))
+		errs = append(errs, wrap("logout", CodeGuard, err))
 	}
 	// Ends the login on the server too (every copy of the cookie dies),
 	// and clears the session whatever happens.
 	if err := h.sm.EndLogin(r.Context(), sess); err != nil {
-		errs = append(errs, wrap("logout", ErrRevocation, err))
+		errs = append(errs, wrap("logout", CodeSessionUnavailable, err))
 	}
 	if err := sess.Save(w, r); err != nil {
-		errs = append(errs, wrap("logout", ErrSession, err))
+		errs = append(errs, wrap("logout", CodeSession, err))
 	}
 	return errors.Join(errs...)
 }

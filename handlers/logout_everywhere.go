@@ -2,16 +2,10 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/unloq2fa/unloq2fa/session"
 )
-
-// ErrRevocation: a login could not be ended on the server (the revocation
-// store failed). The session package's session.ErrRevocation stays
-// reachable with errors.Is.
-var ErrRevocation = errors.New("handlers: the sessions could not be ended on the server")
 
 // LogOutEverywhere ends every session of userID issued until now, on every
 // instance sharing the Manager's revocation store. Call it from the app
@@ -20,7 +14,7 @@ var ErrRevocation = errors.New("handlers: the sessions could not be ended on the
 // user in again (LogIn) in the same response.
 func (h *Handlers) LogOutEverywhere(ctx context.Context, userID string) error {
 	if err := h.sm.LogOutEverywhere(ctx, userID); err != nil {
-		return wrap("log out everywhere", ErrRevocation, err)
+		return wrap("log out everywhere", CodeSessionUnavailable, err)
 	}
 	return nil
 }
@@ -32,10 +26,10 @@ func (h *Handlers) LogOutEverywhere(ctx context.Context, userID string) error {
 // never outlive the change.
 func (h *Handlers) endOtherSessions(w http.ResponseWriter, r *http.Request, sess *session.Session, op string) error {
 	if err := h.sm.LogOutOthers(r.Context(), sess); err != nil {
-		return wrap(op, ErrRevocation, err)
+		return wrap(op, CodeSessionUnavailable, err)
 	}
 	if err := sess.Save(w, r); err != nil {
-		return wrap(op, ErrSession, err)
+		return wrap(op, CodeSession, err)
 	}
 	return nil
 }

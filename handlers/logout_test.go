@@ -39,7 +39,7 @@ func TestLogoutRefusesLateApproval(t *testing.T) {
 	assert.Empty(t, r.hdr.Values("Set-Cookie"), "the late approval sets no cookie")
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrReplayed)
+	assert.ErrorIs(t, ev.Err, handlers.CodeReplayed)
 }
 
 // TestDoneLoginSendsNoPush: once a pending login completed (or was logged
@@ -66,9 +66,9 @@ func TestDoneLoginSendsNoPush(t *testing.T) {
 			// A completed login's old cookie is still pending, refused by the
 			// Guard's replay record; a logged-out one is dead on the server
 			// (revoked): it is not even pending any more.
-			wantState, wantErr := "pending", handlers.ErrReplayed
+			wantState, wantErr := "pending", handlers.CodeReplayed
 			if end == "logged out" {
-				wantState, wantErr = "anonymous", handlers.ErrNotPending
+				wantState, wantErr = "anonymous", handlers.CodeNotPending
 			}
 			r := stale.post("/login/two-step", nil)
 			if end == "completed" {
@@ -149,6 +149,6 @@ func TestLogoutWithSessionStoreDown(t *testing.T) {
 	r.AddCookie(&http.Cookie{Name: session.DevCookieName, Value: "some-id"})
 	rec := httptest.NewRecorder()
 	err = h.Logout(rec, r)
-	require.ErrorIs(t, err, handlers.ErrSession)
+	require.ErrorIs(t, err, handlers.CodeSession)
 	assert.Contains(t, rec.Header().Get("Set-Cookie"), "Max-Age=0")
 }

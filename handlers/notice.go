@@ -43,7 +43,7 @@ func noticeText(code string) string {
 // none. The notice lives in the signed session, so a link from elsewhere
 // cannot make the page claim a change that did not happen.
 func (h *Handlers) Notice(w http.ResponseWriter, r *http.Request) (n Notice, ok bool) {
-	sess := h.load(r)
+	sess, _ := h.load(r, "notice") // unavailable: no notice
 	if sess.State() != session.StateVerified {
 		return Notice{}, false
 	}

@@ -42,8 +42,8 @@ func (m Mode) String() string {
 	return "auto"
 }
 
-// DefaultWidgetScriptURL is the UNLOQ widget script.
-const DefaultWidgetScriptURL = "https://plugin.unloq.io/login.js"
+// defaultWidgetScriptURL is the UNLOQ widget script.
+const defaultWidgetScriptURL = "https://plugin.unloq.io/login.js"
 
 // Defaults of the push limit: 5 pushes per user per 15 minutes, in line
 // with push-fatigue guidance (a phone asked again and again is approved
@@ -121,7 +121,7 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		widgetScriptURL: DefaultWidgetScriptURL,
+		widgetScriptURL: defaultWidgetScriptURL,
 		paths:           DefaultPaths(),
 		pushLimit:       DefaultPushLimit,
 		pushWindow:      DefaultPushWindow,
@@ -143,7 +143,7 @@ func WithWidgetKey(key string) Option {
 }
 
 // WithWidgetScriptURL sets the widget script (default
-// DefaultWidgetScriptURL). It must be an absolute https URL, an http URL on
+// https://plugin.unloq.io/login.js). It must be an absolute https URL, an http URL on
 // a loopback host (a local simulator), or a same-origin path such as
 // "/_unloq/login.js" (a simulator mounted in the app).
 func WithWidgetScriptURL(raw string) Option {
@@ -237,7 +237,8 @@ func validPath(p string) bool {
 }
 
 // WithTemplates replaces the default templates. t must define every page
-// template (see TemplateNames); the data each one gets is documented on
+// template (TemplateTwoStep, TemplateEnroll, TemplateApprove and
+// TemplateMessage; TemplateRecoveryCodes too with WithRecoveryCodes); the data each one gets is documented on
 // TwoStepPage, EnrollPage, ApprovePage and MessagePage. t must not be
 // changed afterwards.
 func WithTemplates(t *template.Template) Option {
@@ -245,7 +246,7 @@ func WithTemplates(t *template.Template) Option {
 		if t == nil {
 			return errors.New("handlers: WithTemplates: nil template")
 		}
-		for _, name := range TemplateNames {
+		for _, name := range templateNames() {
 			if t.Lookup(name) == nil {
 				return errors.New("handlers: WithTemplates: missing template " + name)
 			}
@@ -296,7 +297,7 @@ func WithEventHook(f func(context.Context, Event)) Option {
 }
 
 // WithLogger logs every Event (Info for successes, Warn for failures). The
-// package is silent without it.
+// package is silent without it; a nil logger is an error.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {
@@ -419,7 +420,7 @@ func WithRemoteLogout(secret string) Option {
 //     login stays pending and the two-step page says that two-step
 //     verification is unavailable (fail closed);
 //   - turning two-step verification on or off is refused with a page
-//     that says it is unavailable (ErrDisabled).
+//     that says it is unavailable (CodeDisabled).
 //
 // New logs once that the Handlers are disabled, at Warn level, to the
 // WithLogger logger or, without one, to slog.Default(): the one message

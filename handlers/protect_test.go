@@ -128,7 +128,7 @@ func TestCrossSitePOSTsRejected(t *testing.T) {
 			pending.assertPendingUnchanged(before)
 			ev, ok := e.events.last(handlers.EventFailed)
 			require.True(t, ok)
-			assert.ErrorIs(t, ev.Err, handlers.ErrCrossOrigin)
+			assert.ErrorIs(t, ev.Err, handlers.CodeCrossOrigin)
 		})
 	}
 }

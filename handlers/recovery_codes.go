@@ -56,7 +56,7 @@ func (h *Handlers) serveRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !hasUNLOQ(user) {
-		h.settingsFail(w, r, FlowRecoveryCodes, user.ID, "Two-step verification is off", wrap(op, ErrNotEnabled, nil))
+		h.settingsFail(w, r, FlowRecoveryCodes, user.ID, "Two-step verification is off", wrap(op, CodeNotEnabled, nil))
 		return
 	}
 	fail := func(err error) {
@@ -81,7 +81,7 @@ func (h *Handlers) serveRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 	h.emit(ctx, EventApproved, FlowRecoveryCodes, user.ID, ip, nil)
 	codes, err := h.cfg.recovery.Generate(ctx, user.ID)
 	if err != nil {
-		err = wrap(op, ErrRecoveryCode, err)
+		err = wrap(op, CodeRecoveryCode, err)
 		h.emit(ctx, EventFailed, FlowRecoveryCodes, user.ID, ip, err)
 		h.renderRecoveryCodes(w, r, user, nil, false, "No new recovery codes were made; your current codes still work. Please try again shortly.")
 		return
@@ -99,7 +99,7 @@ func (h *Handlers) enabledWithCodes(w http.ResponseWriter, r *http.Request, user
 	ctx := r.Context()
 	codes, err := h.cfg.recovery.Generate(ctx, user.ID)
 	if err != nil {
-		err = wrap(op, ErrRecoveryCode, err)
+		err = wrap(op, CodeRecoveryCode, err)
 		if derr := h.cfg.recovery.Delete(ctx, user.ID); derr != nil && h.cfg.logger != nil {
 			h.cfg.logger.Warn("unloq2fa enroll: earlier recovery codes not deleted", "user_id", user.ID, "error", derr.Error())
 		}
@@ -154,14 +154,14 @@ func (h *Handlers) deleteRecoveryCodes(ctx context.Context, op, userID string) e
 		return nil
 	}
 	if err := h.cfg.recovery.Delete(ctx, userID); err != nil {
-		return wrap(op, ErrRecoveryCode, err)
+		return wrap(op, CodeRecoveryCode, err)
 	}
 	return nil
 }
 
 // RecoveryCodesLeft reports how many unused recovery codes the user has,
 // for the settings page; ok is false when recovery codes are off (no
-// WithRecoveryCodes). An error matches ErrRecoveryCode and
+// WithRecoveryCodes). An error matches CodeRecoveryCode and
 // recovery.ErrUnavailable.
 func (h *Handlers) RecoveryCodesLeft(ctx context.Context, userID string) (n int, ok bool, err error) {
 	if h.cfg.recovery == nil {
@@ -169,7 +169,7 @@ func (h *Handlers) RecoveryCodesLeft(ctx context.Context, userID string) (n int,
 	}
 	n, err = h.cfg.recovery.Remaining(ctx, userID)
 	if err != nil {
-		return 0, true, wrap("recovery codes left", ErrRecoveryCode, err)
+		return 0, true, wrap("recovery codes left", CodeRecoveryCode, err)
 	}
 	return n, true, nil
 }

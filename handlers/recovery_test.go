@@ -123,7 +123,7 @@ func TestRecoveryCodeLogin(t *testing.T) {
 	assert.Contains(t, r.body, `name="recovery_code"`, "the page offers the field again")
 	b2.assertPendingUnchanged(before)
 	ev, _ = e.events.last(handlers.EventFailed)
-	assert.ErrorIs(t, ev.Err, handlers.ErrRecoveryCode)
+	assert.ErrorIs(t, ev.Err, handlers.CodeRecoveryCode)
 	assert.ErrorIs(t, ev.Err, recovery.ErrUsed)
 	// Typed sloppily (upper case, spaces), another code still works.
 	r = useCode(b2, "  "+codes[2][:4]+" "+codes[2][5:9]+" "+codes[2][10:]+" ")
@@ -272,7 +272,7 @@ func TestRecoveryCodesNeedTheirTemplate(t *testing.T) {
 	svc, err := recovery.New(recovery.NewMemoryStore())
 	require.NoError(t, err)
 	tmpl := template.New("x")
-	for _, name := range handlers.TemplateNames {
+	for _, name := range []string{handlers.TemplateTwoStep, handlers.TemplateEnroll, handlers.TemplateApprove, handlers.TemplateMessage} {
 		template.Must(tmpl.New(name).Parse("x"))
 	}
 	e := newEnv(t)
@@ -480,7 +480,7 @@ func TestCustomSecondFactor(t *testing.T) {
 	r = old.post("/_test/factor", form)
 	assert.Equal(t, http.StatusConflict, r.code)
 	ev, _ = e.events.last(handlers.EventFailed)
-	assert.ErrorIs(t, ev.Err, handlers.ErrReplayed)
+	assert.ErrorIs(t, ev.Err, handlers.CodeReplayed)
 	assert.Equal(t, "pending", old.state().State)
 
 	// Nobody pending: nothing to complete.

@@ -12,19 +12,23 @@ import (
 func (h *Handlers) twoStepPost(w http.ResponseWriter, r *http.Request) {
 	const op = "two-step"
 	if err := h.cop.Check(r); err != nil {
-		err = wrap(op, ErrCrossOrigin, nil)
+		err = wrap(op, CodeCrossOrigin, nil)
 		h.emit(r.Context(), EventFailed, FlowLogin, "", h.clientIP(r), err)
 		h.message(w, r, err, "Request blocked", h.cfg.paths.TwoStep, "Back to the sign-in")
 		return
 	}
 	limitBody(w, r)
 	if err := r.ParseForm(); err != nil {
-		sess := h.load(r)
+		sess, lerr := h.load(r, op)
+		if lerr != nil {
+			h.unavailable(w, r, FlowLogin, lerr)
+			return
+		}
 		if perr := h.pendingErr(sess); perr != nil {
 			h.leaveTwoStep(w, r, sess, perr)
 			return
 		}
-		err = wrap(op, ErrBadRequest, nil)
+		err = wrap(op, CodeBadRequest, nil)
 		h.emit(r.Context(), EventFailed, FlowLogin, sess.UserID(), h.clientIP(r), err)
 		h.renderTwoStep(w, r, sess, err)
 		return
@@ -45,7 +49,11 @@ func (h *Handlers) twoStepPost(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) twoStepRecovery(w http.ResponseWriter, r *http.Request) {
 	const op = "two-step: recovery code"
 	ctx := r.Context()
-	sess := h.load(r)
+	sess, err := h.load(r, op)
+	if err != nil {
+		h.unavailable(w, r, FlowLogin, err)
+		return
+	}
 	if err := h.pendingErr(sess); err != nil {
 		h.leaveTwoStep(w, r, sess, err)
 		return
@@ -59,11 +67,11 @@ func (h *Handlers) twoStepRecovery(w http.ResponseWriter, r *http.Request) {
 	// One code, and not mixed with a one-time code: which one was meant
 	// would be a guess.
 	if len(codes) != 1 || strings.TrimSpace(r.PostForm.Get("otp")) != "" {
-		fail(wrap(op, ErrBadRequest, nil))
+		fail(wrap(op, CodeBadRequest, nil))
 		return
 	}
 	if strings.TrimSpace(codes[0]) == "" {
-		fail(wrap(op, ErrBadRequest, nil))
+		fail(wrap(op, CodeBadRequest, nil))
 		return
 	}
 	// A login that already completed or was logged out spends no code.
@@ -76,7 +84,7 @@ func (h *Handlers) twoStepRecovery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.cfg.recovery.Verify(ctx, uid, codes[0]); err != nil {
-		fail(wrap(op, ErrRecoveryCode, err))
+		fail(wrap(op, CodeRecoveryCode, err))
 		return
 	}
 	if err := h.CompleteSecondFactor(w, r, FactorRecoveryCode); err != nil {

@@ -132,7 +132,7 @@ func (rl *remoteLogout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	params, err := unloq.VerifyWebhookRequest(r, rl.secret)
 	if err != nil {
 		if errors.Is(err, unloq.ErrBadSignature) {
-			h.emit(ctx, EventFailed, FlowRemoteLogout, "", ip, wrap("remote logout", ErrBadRequest, err))
+			h.emit(ctx, EventFailed, FlowRemoteLogout, "", ip, wrap("remote logout", CodeBadRequest, err))
 			answer(http.StatusUnauthorized, "bad_signature", "missing or wrong signature")
 			return
 		}
@@ -164,7 +164,7 @@ func (rl *remoteLogout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusNotFound, "unknown_user", "no such user")
 		return
 	case err != nil:
-		h.emit(ctx, EventFailed, FlowRemoteLogout, userID, ip, wrap("remote logout", ErrStore, err))
+		h.emit(ctx, EventFailed, FlowRemoteLogout, userID, ip, wrap("remote logout", CodeStore, err))
 		answer(http.StatusServiceUnavailable, "store_unavailable", "try again later")
 		return
 	case user.ID != userID:

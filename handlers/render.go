@@ -25,8 +25,10 @@ const (
 	TemplateMessage = "message" // data: MessagePage
 )
 
-// TemplateNames lists the templates WithTemplates requires.
-var TemplateNames = []string{TemplateTwoStep, TemplateEnroll, TemplateApprove, TemplateMessage}
+// templateNames lists the templates WithTemplates requires.
+func templateNames() []string {
+	return []string{TemplateTwoStep, TemplateEnroll, TemplateApprove, TemplateMessage}
+}
 
 // Page is the data every page template gets.
 type Page struct {
@@ -203,6 +205,7 @@ func (h *Handlers) denyRedirect(w http.ResponseWriter, r *http.Request, target s
 // message renders err as a MessagePage (or JSON) with a link onwards.
 func (h *Handlers) message(w http.ResponseWriter, r *http.Request, err error, title, linkURL, linkText string) {
 	f := describe(err)
+	retryAfter(w, f)
 	if wantsJSON(r) {
 		writeJSON(w, f.status, jsonError{Error: jsonErrorBody{f.code, f.message}})
 		return
@@ -212,8 +215,16 @@ func (h *Handlers) message(w http.ResponseWriter, r *http.Request, err error, ti
 	h.html(w, f.status, TemplateMessage, p)
 }
 
+// retryAfter asks the client to try again shortly when the session check
+// was unavailable.
+func retryAfter(w http.ResponseWriter, f failure) {
+	if f.code == string(CodeSessionUnavailable) {
+		w.Header().Set("Retry-After", "5")
+	}
+}
+
 // methodNotAllowed answers 405 with an Allow header.
 func (h *Handlers) methodNotAllowed(w http.ResponseWriter, r *http.Request, allow string) {
 	w.Header().Set("Allow", allow)
-	h.message(w, r, ErrMethod, "Not allowed", "", "")
+	h.message(w, r, CodeMethod, "Not allowed", "", "")
 }

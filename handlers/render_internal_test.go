@@ -39,11 +39,11 @@ func TestSidForIsShortAndStable(t *testing.T) {
 }
 
 func TestErrorTextPrefix(t *testing.T) {
-	err := wrap("callback", ErrWrongUser, nil)
+	err := wrap("callback", CodeWrongUser, nil)
 	assert.Equal(t, "handlers: callback: the approval belongs to another user", err.Error())
-	assert.ErrorIs(t, err, ErrWrongUser)
-	for _, e := range []error{ErrNotPending, ErrPendingExpired, ErrWrongUser, ErrReplayed, ErrRateLimited,
-		ErrInFlight, ErrBadToken, ErrNotVerified, ErrGuard} {
+	assert.ErrorIs(t, err, CodeWrongUser)
+	for _, e := range []error{CodeNotPending, CodePendingExpired, CodeWrongUser, CodeReplayed, CodeRateLimited,
+		CodeInFlight, CodeBadToken, CodeNotVerified, CodeGuard} {
 		assert.Regexp(t, `^handlers: `, e.Error())
 	}
 }

@@ -47,7 +47,7 @@ func TestAttackReplacedLoginSurvivesLogout(t *testing.T) {
 	assert.False(t, approved, "no approved event")
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrReplayed)
+	assert.ErrorIs(t, ev.Err, handlers.CodeReplayed)
 }
 
 // TestReplacedLoginRetiredWithoutLogout: even without a logout, the
@@ -85,7 +85,7 @@ func (g *markFailGuard) MarkUsed(ctx context.Context, key guard.Key, ttl time.Du
 }
 
 // TestReplacingLoginFailsClosedOnGuardError: when the replaced login
-// cannot be retired, the new password step fails (ErrGuard) and the
+// cannot be retired, the new password step fails (CodeGuard) and the
 // session keeps the old login.
 func TestReplacingLoginFailsClosedOnGuardError(t *testing.T) {
 	mem, err := guard.NewMemory()

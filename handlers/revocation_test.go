@@ -69,7 +69,7 @@ func TestHandlersLogOutEverywhere(t *testing.T) {
 	assert.Equal(t, "anonymous", a2.state().State)
 	assert.Equal(t, "verified", other.state().State, "another user keeps the session")
 	a1.loginVerified("3", carol)
-	assert.ErrorIs(t, e.h.LogOutEverywhere(context.Background(), ""), handlers.ErrRevocation)
+	assert.ErrorIs(t, e.h.LogOutEverywhere(context.Background(), ""), handlers.CodeSessionUnavailable)
 }
 
 // TestTwoStepToggleEndsOtherSessions: turning two-step on ends the user's

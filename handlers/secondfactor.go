@@ -25,8 +25,8 @@ const maxFactorLen = 64
 // factor the application checks itself (see CompleteSecondFactor) must be
 // checked for this user.
 func (h *Handlers) PendingUser(r *http.Request) (userID, email string, ok bool) {
-	sess := h.load(r)
-	if h.pendingErr(sess) != nil {
+	sess, err := h.load(r, "pending user")
+	if err != nil || h.pendingErr(sess) != nil {
 		return "", "", false
 	}
 	return sess.UserID(), sess.Email(), true
@@ -51,19 +51,19 @@ func (h *Handlers) PendingUser(r *http.Request) (userID, email string, ok bool) 
 // LogIn (an API client gets {"redirect": …}).
 //
 // On error nothing was written to w and the session is unchanged; the
-// error matches ErrCrossOrigin, ErrBadRequest (factor), ErrNotPending,
-// ErrPendingExpired, ErrStore, ErrWrongUser, ErrReplayed, ErrGuard or
-// ErrSession. The caller renders its own page (a link back to the two-step
+// error matches CodeCrossOrigin, CodeBadRequest (factor), CodeNotPending,
+// CodePendingExpired, CodeStore, CodeWrongUser, CodeReplayed, CodeGuard,
+// CodeSession or CodeSessionUnavailable. The caller renders its own page (a link back to the two-step
 // page while PendingUser still reports the login).
 func (h *Handlers) CompleteSecondFactor(w http.ResponseWriter, r *http.Request, factor string) error {
 	const op = "complete second factor"
-	sess := h.load(r)
-	var err error
+	sess, err := h.load(r, op)
 	switch {
+	case err != nil:
 	case !validFactor(factor):
-		err = wrap(op, ErrBadRequest, errors.New("invalid factor name"))
+		err = wrap(op, CodeBadRequest, errors.New("invalid factor name"))
 	case h.cop.Check(r) != nil:
-		err = wrap(op, ErrCrossOrigin, nil)
+		err = wrap(op, CodeCrossOrigin, nil)
 	default:
 		err = h.finishLogin(w, r, sess, op, factor)
 	}
@@ -96,7 +96,7 @@ func validFactor(f string) bool {
 func (h *Handlers) finishLogin(w http.ResponseWriter, r *http.Request, sess *session.Session, op, factor string) error {
 	ctx := r.Context()
 	if err := h.pendingErr(sess); err != nil {
-		return wrap(op, err, nil)
+		return withOp(op, err)
 	}
 	// An approval may have waited ~30 s on the phone: the account's
 	// e-mail must still be the one the factor was checked against.
@@ -105,17 +105,17 @@ func (h *Handlers) finishLogin(w http.ResponseWriter, r *http.Request, sess *ses
 	}
 	first, err := h.guard.MarkUsed(ctx, keyLoginDone(sess.UserID(), sess.LoginID()), h.loginDoneTTL())
 	if err != nil {
-		return wrap(op, ErrGuard, err)
+		return wrap(op, CodeGuard, err)
 	}
 	if !first {
-		return wrap(op, ErrReplayed, nil)
+		return wrap(op, CodeReplayed, nil)
 	}
 	next := nextOr(sess.Flow(flowNext), h.cfg.paths.AfterLogin)
 	if err := sess.CompleteSecondFactor(); err != nil {
-		return wrap(op, ErrNotPending, err)
+		return wrap(op, CodeNotPending, err)
 	}
 	if err := sess.Save(w, r); err != nil {
-		return wrap(op, ErrSession, err)
+		return wrap(op, CodeSession, err)
 	}
 	h.emitEvent(ctx, Event{Kind: EventApproved, Flow: FlowLogin, UserID: sess.UserID(), IP: h.clientIP(r), Time: h.cfg.now(), Factor: factor})
 	setSecurityHeaders(w)

@@ -70,7 +70,7 @@ func TestAttackUnknownSecondFactor(t *testing.T) {
 			r := httptest.NewRequest(http.MethodPost, "/login", nil)
 			err := h.LogIn(w, r, "9", "/x")
 			require.Error(t, err)
-			assert.ErrorIs(t, err, handlers.ErrStore)
+			assert.ErrorIs(t, err, handlers.CodeStore)
 			assert.ErrorIs(t, err, store.ErrInvalidSecondFactor)
 			var typed *store.InvalidSecondFactorError
 			require.ErrorAs(t, err, &typed)

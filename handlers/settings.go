@@ -11,35 +11,38 @@ import (
 )
 
 // settingsUser returns the verified session of r and its user from the
-// store, with user.Email set to the user's UNLOQ address: ErrNotVerified
-// for any other session, ErrDisabled while the Handlers are Disabled,
-// ErrStore when the store fails, ErrNoEmail or ErrAddress when the user has
+// store, with user.Email set to the user's UNLOQ address: CodeNotVerified
+// for any other session, CodeDisabled while the Handlers are Disabled,
+// CodeStore when the store fails, CodeNoEmail or CodeAddress when the user has
 // no address UNLOQ accepts.
 func (h *Handlers) settingsUser(ctx context.Context, r *http.Request, op string) (*session.Session, store.User, error) {
-	sess := h.load(r)
+	sess, err := h.load(r, op)
+	if err != nil {
+		return sess, store.User{}, err
+	}
 	if sess.State() != session.StateVerified || sess.UserID() == "" {
-		return sess, store.User{}, wrap(op, ErrNotVerified, nil)
+		return sess, store.User{}, wrap(op, CodeNotVerified, nil)
 	}
 	if h.cfg.disabled {
-		return sess, store.User{}, wrap(op, ErrDisabled, nil)
+		return sess, store.User{}, wrap(op, CodeDisabled, nil)
 	}
 	user, err := h.user(ctx, op, sess.UserID())
 	if err != nil {
 		return sess, store.User{}, err
 	}
 	// From here on user.Email is the user's UNLOQ address (address.go):
-	// ErrNoEmail or ErrAddress when there is none UNLOQ accepts.
+	// CodeNoEmail or CodeAddress when there is none UNLOQ accepts.
 	if user.Email, err = h.address(op, user); err != nil {
 		return sess, user, err
 	}
 	return sess, user, nil
 }
 
-// settingsFail reports err and answers: a login redirect for ErrNotVerified,
+// settingsFail reports err and answers: a login redirect for CodeNotVerified,
 // else a message page with a link back to the settings page.
 func (h *Handlers) settingsFail(w http.ResponseWriter, r *http.Request, flow, uid, title string, err error) {
 	h.emit(r.Context(), kindFor(err), flow, uid, h.clientIP(r), err)
-	if errors.Is(err, ErrNotVerified) {
+	if errors.Is(err, CodeNotVerified) {
 		h.denyRedirect(w, r, h.loginURL(h.cfg.paths.Settings), err)
 		return
 	}
@@ -72,7 +75,7 @@ func (h *Handlers) renderApprove(w http.ResponseWriter, r *http.Request, purpose
 		OTPRequired: f.askOTP,
 		SettingsURL: h.cfg.paths.Settings,
 	}
-	if errors.Is(err, ErrInFlight) {
+	if errors.Is(err, CodeInFlight) {
 		p.Notice = f.message
 	} else {
 		p.Error, p.ErrorCode = f.message, f.code
@@ -88,7 +91,7 @@ func (h *Handlers) checkPOST(w http.ResponseWriter, r *http.Request, flow, op st
 		return false
 	}
 	if err := h.cop.Check(r); err != nil {
-		err = wrap(op, ErrCrossOrigin, nil)
+		err = wrap(op, CodeCrossOrigin, nil)
 		h.emit(r.Context(), EventFailed, flow, "", h.clientIP(r), err)
 		h.message(w, r, err, "Request blocked", h.cfg.paths.Settings, "Back to settings")
 		return false

@@ -27,9 +27,9 @@ import (
 // it (form field "otp", digits only) and the next POST sends it with the
 // push. Double submits: while a push for this login is waiting on the
 // phone, a second POST does not push again; it gets 409 and the page says
-// an approval is already waiting (ErrInFlight). A login that already
+// an approval is already waiting (CodeInFlight). A login that already
 // completed or was logged out (an old copy of its cookie) pushes no more
-// (ErrReplayed). If the browser goes away, the UNLOQ call is cancelled with
+// (CodeReplayed). If the browser goes away, the UNLOQ call is cancelled with
 // the request.
 func (h *Handlers) TwoStep() http.Handler { return http.HandlerFunc(h.serveTwoStep) }
 
@@ -62,7 +62,11 @@ func (h *Handlers) serveTwoStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) twoStepPage(w http.ResponseWriter, r *http.Request) {
-	sess := h.load(r)
+	sess, err := h.load(r, "two-step")
+	if err != nil {
+		h.unavailable(w, r, FlowLogin, err)
+		return
+	}
 	if err := h.pendingErr(sess); err != nil {
 		h.leaveTwoStep(w, r, sess, err)
 		return
@@ -90,12 +94,12 @@ func (h *Handlers) leaveTwoStep(w http.ResponseWriter, r *http.Request, sess *se
 		h.redirect(w, r, h.cfg.paths.AfterLogin, map[string]any{"state": "verified"})
 		return
 	}
-	err = wrap("two-step", err, nil)
-	if errors.Is(err, ErrPendingExpired) {
+	err = withOp("two-step", err)
+	if errors.Is(err, CodePendingExpired) {
 		uid := sess.UserID()
 		sess.Clear()
 		if serr := sess.Save(w, r); serr != nil {
-			err = errors.Join(err, wrap("two-step", ErrSession, serr))
+			err = errors.Join(err, wrap("two-step", CodeSession, serr))
 		}
 		h.emit(r.Context(), EventFailed, FlowLogin, uid, ip, err)
 	}
@@ -105,12 +109,16 @@ func (h *Handlers) leaveTwoStep(w http.ResponseWriter, r *http.Request, sess *se
 // twoStepDisabled answers a POST of a pending user while the Handlers are
 // Disabled: the page says two-step verification is unavailable.
 func (h *Handlers) twoStepDisabled(w http.ResponseWriter, r *http.Request) {
-	sess := h.load(r)
+	sess, err := h.load(r, "two-step")
+	if err != nil {
+		h.unavailable(w, r, FlowLogin, err)
+		return
+	}
 	if err := h.pendingErr(sess); err != nil {
 		h.leaveTwoStep(w, r, sess, err)
 		return
 	}
-	err := wrap("two-step", ErrDisabled, nil)
+	err = wrap("two-step", CodeDisabled, nil)
 	h.emit(r.Context(), EventFailed, FlowLogin, sess.UserID(), h.clientIP(r), err)
 	h.renderTwoStep(w, r, sess, err)
 }
@@ -120,7 +128,7 @@ func (h *Handlers) twoStepDisabled(w http.ResponseWriter, r *http.Request) {
 // that two-step verification is unavailable (fail closed).
 func (h *Handlers) renderTwoStep(w http.ResponseWriter, r *http.Request, sess *session.Session, err error) {
 	if h.cfg.disabled && err == nil {
-		err = wrap("two-step", ErrDisabled, nil)
+		err = wrap("two-step", CodeDisabled, nil)
 	}
 	status := http.StatusOK
 	p := TwoStepPage{
@@ -141,7 +149,7 @@ func (h *Handlers) renderTwoStep(w http.ResponseWriter, r *http.Request, sess *s
 		}
 		status = f.status
 		p.OTPRequired = f.askOTP
-		if errors.Is(err, ErrInFlight) {
+		if errors.Is(err, CodeInFlight) {
 			p.Notice = f.message
 		} else {
 			p.Error, p.ErrorCode = f.message, f.code
@@ -155,13 +163,17 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ip := h.clientIP(r)
 	if err := h.cop.Check(r); err != nil {
-		err = wrap(op, ErrCrossOrigin, nil)
+		err = wrap(op, CodeCrossOrigin, nil)
 		h.emit(ctx, EventFailed, FlowLogin, "", ip, err)
 		h.message(w, r, err, "Request blocked", h.cfg.paths.TwoStep, "Back to the sign-in")
 		return
 	}
 	limitBody(w, r)
-	sess := h.load(r)
+	sess, err := h.load(r, "two-step")
+	if err != nil {
+		h.unavailable(w, r, FlowLogin, err)
+		return
+	}
 	if err := h.pendingErr(sess); err != nil {
 		h.leaveTwoStep(w, r, sess, err)
 		return
@@ -239,16 +251,16 @@ func (h *Handlers) checkAccount(ctx context.Context, op string, sess *session.Se
 	return h.sameAccount(op, user, sess.Email()) // by UNLOQ address (address.go)
 }
 
-// checkNotDone refuses, with ErrReplayed, a pending login that already
+// checkNotDone refuses, with CodeReplayed, a pending login that already
 // completed or was logged out: an old copy of its cookie must not send
 // pushes or redeem tokens. complete's MarkUsed stays the atomic check.
 func (h *Handlers) checkNotDone(ctx context.Context, op string, sess *session.Session) error {
 	done, err := h.guard.Used(ctx, keyLoginDone(sess.UserID(), sess.LoginID()))
 	if err != nil {
-		return wrap(op, ErrGuard, err)
+		return wrap(op, CodeGuard, err)
 	}
 	if done {
-		return wrap(op, ErrReplayed, nil)
+		return wrap(op, CodeReplayed, nil)
 	}
 	return nil
 }

@@ -86,7 +86,7 @@ func TestTwoStepOnlyForPendingSessions(t *testing.T) {
 	assert.Zero(t, e.countRequests("/v1/authenticate"), "no push for an expired login")
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrPendingExpired)
+	assert.ErrorIs(t, ev.Err, handlers.CodePendingExpired)
 
 	b2 := e.browser()
 	b2.login("2", "")
@@ -127,7 +127,7 @@ func TestTwoStepDenialThenOTP(t *testing.T) {
 	b.assertPendingUnchanged(before)
 	ev, ok := e.events.last(handlers.EventDenied)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrDenied)
+	assert.ErrorIs(t, ev.Err, handlers.CodeDenied)
 
 	// Without the code UNLOQ now refuses at once: the page asks again.
 	r = b.post("/login/two-step", nil)
@@ -200,7 +200,7 @@ func TestTwoStepVendorFaultsFailClosed(t *testing.T) {
 					ev, ok = e.events.last(handlers.EventTimedOut)
 				}
 				require.True(t, ok, e.events.kinds())
-				assert.True(t, isKind(ev.Err, handlers.ErrUnavailable) || isKind(ev.Err, handlers.ErrTimeout), ev.Err)
+				assert.True(t, isKind(ev.Err, handlers.CodeUnavailable) || isKind(ev.Err, handlers.CodeTimeout), ev.Err)
 				_, approved := e.events.last(handlers.EventApproved)
 				assert.False(t, approved)
 
@@ -234,7 +234,7 @@ func TestTwoStepDoubleSubmitPushesOnce(t *testing.T) {
 	assert.Len(t, e.sim.Sim.Approvals(alice, ""), 1)
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrInFlight)
+	assert.ErrorIs(t, ev.Err, handlers.CodeInFlight)
 }
 
 func TestTwoStepConcurrentSubmitsOnePush(t *testing.T) {
@@ -284,7 +284,7 @@ func TestTwoStepClientDisconnectCancelsPush(t *testing.T) {
 	}, 5*time.Second, 50*time.Millisecond)
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrCanceled)
+	assert.ErrorIs(t, ev.Err, handlers.CodeCanceled)
 }
 
 func TestTwoStepRateLimit(t *testing.T) {
@@ -302,7 +302,7 @@ func TestTwoStepRateLimit(t *testing.T) {
 	assert.Len(t, e.sim.Sim.Approvals(alice, ""), 2, "the refused request did not push")
 	ev, ok := e.events.last(handlers.EventFailed)
 	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.ErrRateLimited)
+	assert.ErrorIs(t, ev.Err, handlers.CodeRateLimited)
 
 	// The limit is per user: bob is not affected.
 	b2 := e.browser()

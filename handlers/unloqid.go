@@ -31,7 +31,7 @@ func (h *Handlers) knownUnloqID(ctx context.Context, op, userID string) (string,
 // the store remembers for the user, when the store keeps UNLOQ ids:
 //
 //   - logins and turning two-step off: a token whose unloq_id differs from
-//     the remembered one (or has none) is ErrWrongUser, even when its
+//     the remembered one (or has none) is CodeWrongUser, even when its
 //     e-mail matches; when none is remembered yet, the token's is
 //     remembered;
 //   - turning two-step on: the token's unloq_id is remembered, replacing
@@ -40,7 +40,7 @@ func (h *Handlers) knownUnloqID(ctx context.Context, op, userID string) (string,
 //
 // A store that does not keep ids (no UnloqIDStore, or
 // store.ErrUnloqIDUnsupported) binds on the e-mail alone. Any other store
-// error fails the approval (ErrStore).
+// error fails the approval (CodeStore).
 func (h *Handlers) bindUnloqID(ctx context.Context, a approval, td *unloq.TokenData) error {
 	us := h.unloqIDs()
 	if us == nil {
@@ -54,7 +54,7 @@ func (h *Handlers) bindUnloqID(ctx context.Context, a approval, td *unloq.TokenD
 		}
 		if known != "" {
 			if got != known {
-				return wrap(a.op, ErrWrongUser, errors.New("the token is for another UNLOQ account (unloq_id)"))
+				return wrap(a.op, CodeWrongUser, errors.New("the token is for another UNLOQ account (unloq_id)"))
 			}
 			return nil
 		}
@@ -63,11 +63,11 @@ func (h *Handlers) bindUnloqID(ctx context.Context, a approval, td *unloq.TokenD
 		return nil // nothing to remember; the e-mail matched
 	}
 	if err := store.ValidateUnloqID(got); err != nil {
-		return wrap(a.op+": token", ErrUnavailable, errors.New("unusable unloq_id in the reply"))
+		return wrap(a.op+": token", CodeUnavailable, errors.New("unusable unloq_id in the reply"))
 	}
 	err := us.SetUnloqID(ctx, a.userID, got)
 	if err != nil && !errors.Is(err, store.ErrUnloqIDUnsupported) {
-		return wrap(a.op, ErrStore, err)
+		return wrap(a.op, CodeStore, err)
 	}
 	return nil
 }

@@ -79,7 +79,7 @@ func TestAttackForeignUnloqIDSameEmail(t *testing.T) {
 			b.assertPendingUnchanged(before)
 			ev, ok := e.events.last(handlers.EventFailed)
 			require.True(t, ok)
-			assert.ErrorIs(t, ev.Err, handlers.ErrWrongUser, "%s %q", path, foreign)
+			assert.ErrorIs(t, ev.Err, handlers.CodeWrongUser, "%s %q", path, foreign)
 			assert.Equal(t, "1001", e.user("1").UnloqID, "the remembered id is kept")
 		}
 	}

@@ -22,7 +22,7 @@ func (h *Handlers) UserID(r *http.Request) (id string, ok bool) {
 		if !h.sm.MayHaveSession(r) {
 			return "", false
 		}
-		s = h.load(r)
+		s, _ = h.load(r, "user id") // unavailable: not logged in
 	}
 	if s.State() != session.StateVerified || s.UserID() == "" {
 		return "", false

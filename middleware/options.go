@@ -93,7 +93,8 @@ func WithAPIDetector(f func(*http.Request) bool) Option {
 }
 
 // WithLogger makes the middleware log its decisions (debug) and session
-// failures (warn). It is silent by default. Cookie values are never logged.
+// failures (warn). It is silent by default; a nil logger is an error.
+// Cookie values are never logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {

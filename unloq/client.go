@@ -189,9 +189,13 @@ func WithMaxResponseBytes(n int64) Option {
 
 // WithLogger makes the client log one record per call (operation, HTTP
 // status, error code, duration) — never keys, tokens, OTPs or e-mails.
-// A nil logger keeps the client silent.
+// Without this option the client is silent; a nil logger is an error
+// (leave the option out to stay silent).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *clientConfig) error {
+		if l == nil {
+			return errors.New("unloq: WithLogger: nil logger")
+		}
 		c.logger = l
 		return nil
 	}

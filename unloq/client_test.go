@@ -2,6 +2,7 @@ package unloq
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"net/http"
 	"strings"
@@ -25,7 +26,8 @@ func TestNewClientOptions(t *testing.T) {
 		{"allow before base", testKey, []Option{WithAllowHTTP(), WithBaseURL("http://127.0.0.1:8080/v1")}, ""},
 		{"nil option ignored", testKey, []Option{nil}, ""},
 		{"all options", testKey, []Option{WithHTTPClient(&http.Client{}), WithApprovalTimeout(time.Second), WithCallTimeout(time.Second),
-			WithMaxResponseBytes(10), WithLogger(nil), WithUserAgent("app/1")}, ""},
+			WithMaxResponseBytes(10), WithLogger(slog.New(slog.DiscardHandler)), WithUserAgent("app/1")}, ""},
+		{"nil logger", testKey, []Option{WithLogger(nil)}, "unloq: WithLogger: nil logger"},
 		{"empty key", "", nil, "empty API key"},
 		{"key with newline", "abc\r\nX-Evil: 1", nil, "whitespace or control"},
 		{"key with space", "abc def", nil, "whitespace or control"},

@@ -89,7 +89,7 @@ func WithMaxConcurrentHashes(n int) Option {
 
 // WithLogger makes the Service log what happens (codes generated, a code
 // used, refusals, failures) with the user id and never a code or a hash.
-// Without it the Service is silent.
+// Without it the Service is silent; a nil logger is an error.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		if l == nil {

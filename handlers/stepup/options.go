@@ -151,9 +151,13 @@ func WithCrossOriginProtection(p *http.CrossOriginProtection) Option {
 }
 
 // WithLogger logs each refusal (operation and kind, never form values,
-// cookies or keys). A nil logger keeps the package silent.
+// cookies or keys). Without this option the package is silent; a nil
+// logger is an error (leave the option out to stay silent).
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
+		if l == nil {
+			return errors.New("stepup: WithLogger: nil logger")
+		}
 		c.logger = l
 		return nil
 	}

@@ -55,8 +55,12 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 	_, err = stepup.New(client, sm, users, nil, stepup.WithCancelURL("/settings"), stepup.WithAppName("Notes"),
-		stepup.WithGuard(newGuard(t)), stepup.WithLogger(nil))
+		stepup.WithGuard(newGuard(t)))
 	assert.NoError(t, err)
+	// One rule in the whole module: a nil logger is an error (leave
+	// WithLogger out to stay silent).
+	_, err = stepup.New(client, sm, users, nil, stepup.WithLogger(nil))
+	require.EqualError(t, err, "stepup: WithLogger: nil logger")
 }
 
 func TestPageHooks(t *testing.T) {

@@ -277,9 +277,13 @@ func WithPublicURL(u string) Option {
 	}
 }
 
-// WithLogger makes the simulator log what it does (default: silent).
+// WithLogger makes the simulator log what it does (default: silent). A
+// nil logger is an error.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
+		if l == nil {
+			return errors.New("unloqtest: WithLogger: nil logger")
+		}
 		c.logger = l
 		return nil
 	}

@@ -67,7 +67,7 @@ func TestTwoStepTemplates(t *testing.T) {
 	for _, device := range []string{"/_unloq/device", ""} {
 		r, err := newRenderer(device, slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
-		for _, name := range handlers.TemplateNames {
+		for _, name := range []string{handlers.TemplateTwoStep, handlers.TemplateEnroll, handlers.TemplateApprove, handlers.TemplateMessage} {
 			require.NotNil(t, r.twoStep.Lookup(name), "WithTemplates needs %s", name)
 		}
 		for _, tt := range tests {

@@ -47,7 +47,7 @@ func WithReleaseTimeout(d time.Duration) Option {
 
 // WithLogger logs what the Guard cannot return as an error: a release
 // func that could not reach Redis (the mark then lasts its ttl). Without
-// it the Guard logs nothing.
+// it the Guard logs nothing; a nil logger is an error.
 func WithLogger(l *slog.Logger) Option {
 	return func(g *Guard) error {
 		if l == nil {

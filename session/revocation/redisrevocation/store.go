@@ -85,7 +85,8 @@ func WithPingInterval(d time.Duration) Option {
 	}
 }
 
-// WithLogger reports connection losses and resynchronisations.
+// WithLogger reports connection losses and resynchronisations. Without it
+// the Store logs nothing; a nil logger is an error.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *Store) error {
 		if l == nil {
