@@ -649,12 +649,14 @@ func TestTwoInstancesBehaveAsOne(t *testing.T) {
 					status, _ := c.getWith(name, path, verified)
 					assert.Equal(t, http.StatusServiceUnavailable, status, "%s %s without Redis", name, path)
 				}
-				// A pending login cannot push. The two-step route (open to
+				// A pending login cannot push: the two-step route (open to
 				// pending logins, so not behind the middleware's check)
-				// cannot vouch for the session and treats it as none: back
-				// to the password step, and no push.
+				// cannot vouch for the session either, answers 503 with a
+				// page that says so, and sends nothing to the phone.
 				p := c.on(name, bp, func() page { return bp.post("/login/two-step", nil) })
-				assertRedirect(t, p, "/login", "push on %s without Redis", name)
+				assert.Equal(t, http.StatusServiceUnavailable, p.Status, "push on %s without Redis", name)
+				assert.Contains(t, p.Body, "temporarily unavailable", "push on %s without Redis", name)
+				assert.Empty(t, p.Header.Values("Set-Cookie"), "no state change on %s", name)
 			}
 		}
 		assert.Len(t, c.sim.Sim.Approvals(email, ""), approvals, "no push reached the phone")
