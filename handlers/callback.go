@@ -114,7 +114,7 @@ func (h *Handlers) serveCallback(w http.ResponseWriter, r *http.Request) {
 		userID: uid,
 		email:  sess.Email(),
 		ip:     h.clientIP(r),
-		sid:    remoteSID(sess),
+		sid:    h.remoteSID(sess),
 	}, token)
 	if err != nil {
 		if cerr := h.chargeCallbackFailure(ctx, op, sess, failedBefore); cerr != nil {

@@ -41,10 +41,12 @@ const maxSIDLen = 128
 // the password time let any instance act on it without a lookup table.
 // When it would exceed UNLOQ's 128 characters (a very long user id) it is
 // the hash alone, and a remote logout of that login is answered 404.
-func remoteSID(sess *session.Session) string {
+// Without WithRemoteLogout nothing would act on the webhook, so the sid is
+// the hash alone and UNLOQ does not learn the app's user ids.
+func (h *Handlers) remoteSID(sess *session.Session) string {
 	base := sidFor(sess.LoginID())
-	if base == "" {
-		return ""
+	if base == "" || h.cfg.webhookSecret == "" {
+		return base
 	}
 	sid := base + "." + strconv.FormatInt(sess.PasswordAt().Unix(), 36) + "." +
 		base64.RawURLEncoding.EncodeToString([]byte(sess.UserID()))

@@ -210,7 +210,7 @@ func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 		email:  sess.Email(),
 		ip:     ip,
 		otp:    otp,
-		sid:    remoteSID(sess),
+		sid:    h.remoteSID(sess),
 	})
 	if err != nil {
 		fail(err)
