@@ -332,14 +332,17 @@ func (m *Memory) warm(k Key, h keyHash, bh uint64) uint32 {
 	return b
 }
 
-// touch reads what dropping record i (0: none) will read: its table slot
-// and its neighbours on the lists it is on. With a million records they
-// are unlikely to be in the cache; loaded now, their misses overlap each
-// other and the rest of this call, and the eviction that comes for i finds
-// them in the cache (a user's next eviction of a kind comes after the
-// other users' calls, but a core's own cache holds what those calls touch
-// many times over).
-func (m *Memory) touch(i uint32) {
+// touch reads what dropping record i (0: none), the head of a list of
+// replay records through links[which], will read: its table slot and its
+// neighbours on the lists it is on, its key run; and the record after it, whose own
+// slot and neighbours the touch at the next eviction reads. With a million
+// records none of them is likely in the cache, and a record must be read
+// before its slot; read here, one eviction ahead, the misses overlap each
+// other and the rest of the call instead of following one another, and
+// the evictions find them in the cache (a user's next eviction of a kind
+// comes after the other users' calls, but a core's own cache holds what
+// those calls touch many times over).
+func (m *Memory) touch(i uint32, which int) {
 	if i == 0 {
 		return
 	}
@@ -348,7 +351,8 @@ func (m *Memory) touch(i uint32) {
 	for _, l := range r.links {
 		w += m.recs[l.prev].exp + m.recs[l.next].exp
 	}
-	m.warmed += w
+	w += int64(m.keys.run(r.keyClass, r.keyRef)[0]) // reused by the next insert
+	m.warmed += w + int64(m.recs[r.links[which].next].tag)
 }
 
 // insert adds the record of typ and k, whose hash is h, in bucket b (0:
@@ -387,9 +391,9 @@ func (m *Memory) insert(op string, typ recType, k Key, h keyHash, b uint32, bh u
 		}
 		// The next eviction from the same list takes its new head.
 		if b != 0 && evict != m.used.head {
-			m.touch(m.buckets[b].used.head)
+			m.touch(m.buckets[b].used.head, linkBucket)
 		} else {
-			m.touch(m.used.head)
+			m.touch(m.used.head, linkAll)
 		}
 	}
 	if b == 0 {
