@@ -240,20 +240,42 @@ func (m *Memory) Len() int {
 
 func (m *Memory) now() int64 { return int64(time.Since(m.base)) }
 
-// hash hashes typ and k unambiguously: the kind holds no 0xff byte and the
-// user's length is written out.
-func (m *Memory) hash(typ recType, k Key) uint64 {
+// keyHash is what Memory.records knows a record by: a hash of its type
+// and key, and the tag it is filed under in the table.
+type keyHash struct {
+	full uint64
+	tag  uint32
+}
+
+// Bits of a record's tag that come from the hash of its whole key; the
+// others come from the hash of its User and ID alone.
+const tagKeyBits = 8
+
+// hash hashes typ and k. The tag's top bits, which choose its home slot in
+// the table, hash only k's User and ID (unambiguously: the user's length is
+// written out), so the records of one user and id, whatever their kind
+// (the done-check, in-flight marker and token of one login), share a cache
+// line of the table: a login's calls then miss the cache once there, not
+// once per call. Its low bits, like full, depend on the whole key, so that
+// a probe still looks at a record of another kind only by rare chance.
+// Kinds are few, so no home collects more than a handful of records
+// beyond the chance collisions of the seeded hash.
+func (m *Memory) hash(typ recType, k Key) keyHash {
 	var h maphash.Hash
 	h.SetSeed(m.seed)
-	_ = h.WriteByte(byte(typ))
-	_, _ = h.WriteString(k.Kind)
-	_ = h.WriteByte(0xff)
 	n := len(k.User)
 	_ = h.WriteByte(byte(n))
 	_ = h.WriteByte(byte(n >> 8))
 	_, _ = h.WriteString(k.User)
 	_, _ = h.WriteString(k.ID)
-	return h.Sum64()
+	userID := h.Sum64()
+	// The kind holds no 0xff byte, so typ and kind are read back unambiguously.
+	h.Reset()
+	_, _ = h.WriteString(k.Kind)
+	_ = h.WriteByte(0xff)
+	_ = h.WriteByte(byte(typ))
+	full := userID ^ h.Sum64()
+	return keyHash{full: full, tag: uint32(userID>>32)&^(1<<tagKeyBits-1) | uint32(full)&(1<<tagKeyBits-1)}
 }
 
 // bucketHash hashes k's kind and user, unambiguously as above.
@@ -268,10 +290,10 @@ func (m *Memory) bucketHash(k Key) uint64 {
 
 // find returns the index of the record of typ and k, whose hash is h, or 0.
 // A match is checked on the whole key, byte for byte.
-func (m *Memory) find(typ recType, k Key, h uint64) uint32 {
-	return m.records.find(uint32(h>>32), func(i uint32) bool {
+func (m *Memory) find(typ recType, k Key, h keyHash) uint32 {
+	return m.records.find(h.tag, func(i uint32) bool {
 		r := &m.recs[i]
-		return r.hash == h && r.typ == typ &&
+		return r.hash == h.full && r.typ == typ &&
 			int(r.kindLen) == len(k.Kind) && int(r.userLen) == len(k.User) && int(r.idLen) == len(k.ID) &&
 			keyIs(m.keys.run(r.keyClass, r.keyRef), len(k.Kind), len(k.User), k)
 	})
@@ -299,8 +321,8 @@ func (m *Memory) expire(now int64) {
 // bucket is full, the replay record an insert would evict: with a million
 // records neither is likely in the cache, and the two loads then overlap
 // each other and the bucket lookup instead of following one another.
-func (m *Memory) warm(k Key, h, bh uint64) uint32 {
-	m.warmed += int64(m.records.home(uint32(h >> 32)).idx)
+func (m *Memory) warm(k Key, h keyHash, bh uint64) uint32 {
+	m.warmed += int64(m.records.slots[m.records.home(h.tag)].idx)
 	b := m.findBucket(k, bh)
 	if b != 0 {
 		if bk := &m.buckets[b]; bk.used.head != 0 && int(bk.n) >= m.maxFor(k.Kind) {
@@ -310,10 +332,33 @@ func (m *Memory) warm(k Key, h, bh uint64) uint32 {
 	return b
 }
 
+// touch reads what dropping record i (0: none), the head of a list of
+// replay records through links[which], will read: its table slot and its
+// neighbours on the lists it is on, its key run; and the record after it, whose own
+// slot and neighbours the touch at the next eviction reads. With a million
+// records none of them is likely in the cache, and a record must be read
+// before its slot; read here, one eviction ahead, the misses overlap each
+// other and the rest of the call instead of following one another, and
+// the evictions find them in the cache (a user's next eviction of a kind
+// comes after the other users' calls, but a core's own cache holds what
+// those calls touch many times over).
+func (m *Memory) touch(i uint32, which int) {
+	if i == 0 {
+		return
+	}
+	r := &m.recs[i]
+	w := int64(m.records.slots[m.records.home(r.tag)].idx)
+	for _, l := range r.links {
+		w += m.recs[l.prev].exp + m.recs[l.next].exp
+	}
+	w += int64(m.keys.run(r.keyClass, r.keyRef)[0]) // reused by the next insert
+	m.warmed += w + int64(m.recs[r.links[which].next].tag)
+}
+
 // insert adds the record of typ and k, whose hash is h, in bucket b (0:
 // none yet) of hash bh, expiring ttl after now, making room under the caps by evicting replay records, or refusing
 // with ErrFull. It returns the record's index.
-func (m *Memory) insert(op string, typ recType, k Key, h uint64, b uint32, bh uint64, ttl time.Duration, now int64) (uint32, error) {
+func (m *Memory) insert(op string, typ recType, k Key, h keyHash, b uint32, bh uint64, ttl time.Duration, now int64) (uint32, error) {
 	// Decide before changing anything: refuse, or evict the user's oldest
 	// replay record of the kind, or the oldest of all.
 	var evict uint32
@@ -344,12 +389,18 @@ func (m *Memory) insert(op string, typ recType, k Key, h uint64, b uint32, bh ui
 		if b != 0 && m.buckets[b].n == 0 { // dropped with its last record
 			b = 0
 		}
+		// The next eviction from the same list takes its new head.
+		if b != 0 && evict != m.used.head {
+			m.touch(m.buckets[b].used.head, linkBucket)
+		} else {
+			m.touch(m.used.head, linkAll)
+		}
 	}
 	if b == 0 {
 		b = m.newBucket(k, bh)
 	}
 	r := &m.recs[i]
-	r.hash, r.typ, r.exp, r.bucket = h, typ, deadline(now, ttl), b
+	r.hash, r.tag, r.typ, r.exp, r.bucket = h.full, h.tag, typ, deadline(now, ttl), b
 	r.kindLen, r.userLen, r.idLen = uint8(len(k.Kind)), uint16(len(k.User)), uint16(len(k.ID))
 	r.keyClass, r.keyRef = keyClass, keyRef
 	kb := m.keys.run(keyClass, keyRef)
@@ -357,7 +408,7 @@ func (m *Memory) insert(op string, typ recType, k Key, h uint64, b uint32, bh ui
 	n += copy(kb[n:], k.User)
 	copy(kb[n:], k.ID)
 	m.buckets[b].n++
-	m.records.insert(uint32(h>>32), i)
+	m.records.insert(h.tag, i)
 	m.exp.add(m.recs, i, ttl)
 	if typ == usedRec {
 		m.buckets[b].used.pushBack(m.recs, linkBucket, i)
@@ -403,7 +454,7 @@ func (m *Memory) newBucket(k Key, h uint64) uint32 {
 // bucket when it was the bucket's last record.
 func (m *Memory) drop(i uint32) {
 	r := &m.recs[i]
-	m.records.remove(uint32(r.hash>>32), i)
+	m.records.remove(r.tag, i)
 	m.exp.remove(m.recs, i)
 	bi := r.bucket
 	b := &m.buckets[bi]

@@ -17,6 +17,7 @@ const (
 type record struct {
 	hash   uint64 // of typ and key
 	exp    int64  // nanoseconds after Memory.base
+	tag    uint32 // in Memory.records
 	bucket uint32 // index in Memory.buckets
 	q      uint32 // index of its expiry queue
 	// links[linkQueue] always; links[linkBucket] and links[linkAll] only
