@@ -20,7 +20,7 @@ const (
 	scaleTarget = 1.5
 	// ratioTolerance widens the target a little for timing noise.
 	ratioTolerance = 0.05
-	ratioRounds    = 21
+	ratioRounds    = 41
 	ratioIters     = 20_000
 )
 
