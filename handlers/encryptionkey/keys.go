@@ -15,8 +15,8 @@ import (
 	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/internal/accept"
 	"github.com/unloq2fa/unloq2fa/internal/approval"
-	"github.com/unloq2fa/unloq2fa/internal/csp"
 	"github.com/unloq2fa/unloq2fa/internal/identity"
+	"github.com/unloq2fa/unloq2fa/internal/respond"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -189,11 +189,7 @@ func (k *Keys) account(ctx context.Context, op string, sess *session.Session) (i
 
 func (k *Keys) fail(w http.ResponseWriter, r *http.Request, err error) {
 	hd := w.Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Frame-Options", "DENY")
-	csp.DenyFraming(hd) // keeps the host's policy (internal/csp)
-	hd.Set("X-Content-Type-Options", "nosniff")
+	respond.SecurityHeaders(hd) // keeps the host's policy (internal/csp)
 	if errors.Is(err, ErrMethod) {
 		hd.Set("Allow", http.MethodPost)
 	}
