@@ -45,48 +45,22 @@ func (h *Handlers) serveRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if !h.checkPOST(w, r, FlowRecoveryCodes, op) {
+	a, ok := h.freshApproval(w, r, settingsAction{
+		op: op, flow: FlowRecoveryCodes, title: "Recovery codes", purpose: "recovery", path: h.cfg.paths.RecoveryCodes,
+	})
+	if !ok {
 		return
 	}
-	ctx := r.Context()
-	ip := h.clientIP(r)
-	sess, user, err := h.settingsUser(ctx, r, op)
-	if err != nil {
-		h.settingsFail(w, r, FlowRecoveryCodes, sess.UserID(), "Recovery codes", err)
-		return
-	}
-	if !hasUNLOQ(user) {
-		h.settingsFail(w, r, FlowRecoveryCodes, user.ID, "Two-step verification is off", wrap(op, CodeNotEnabled, nil))
-		return
-	}
-	fail := func(err error) {
-		h.emit(ctx, kindFor(err), FlowRecoveryCodes, user.ID, ip, err)
-		h.renderApprove(w, r, "recovery", user.Email, h.cfg.paths.RecoveryCodes, "", err)
-	}
-	otp, err := formOTP(r, op)
-	if err != nil {
-		fail(err)
-		return
-	}
-	ctx, release, err := h.reserve(ctx, op, keyInFlightUser(user.ID), keyPush(user.ID))
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer release()
-	if err := h.approve(ctx, approval{op: op, flow: FlowRecoveryCodes, userID: user.ID, email: user.Email, ip: ip, otp: otp}); err != nil {
-		fail(err)
-		return
-	}
-	h.emit(ctx, EventApproved, FlowRecoveryCodes, user.ID, ip, nil)
+	defer a.release()
+	ctx, user := a.ctx, a.user
 	codes, err := h.cfg.recovery.Generate(ctx, user.ID)
 	if err != nil {
 		err = wrap(op, CodeRecoveryCode, err)
-		h.emit(ctx, EventFailed, FlowRecoveryCodes, user.ID, ip, err)
+		h.emit(ctx, EventFailed, FlowRecoveryCodes, user.ID, a.ip, err)
 		h.renderRecoveryCodes(w, r, user, nil, false, "No new recovery codes were made; your current codes still work. Please try again shortly.")
 		return
 	}
-	h.setNotice(w, r, sess, NoticeRecoveryCodes)
+	h.setNotice(w, r, a.sess, NoticeRecoveryCodes)
 	h.renderRecoveryCodes(w, r, user, codes, false, "")
 }
 

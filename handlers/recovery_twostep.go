@@ -11,21 +11,12 @@ import (
 // the push (405 when push is off).
 func (h *Handlers) twoStepPost(w http.ResponseWriter, r *http.Request) {
 	const op = "two-step"
-	if err := h.cop.Check(r); err != nil {
-		err = wrap(op, CodeCrossOrigin, nil)
-		h.emit(r.Context(), EventFailed, FlowLogin, "", h.clientIP(r), err)
-		h.message(w, r, err, "Request blocked", h.cfg.paths.TwoStep, "Back to the sign-in")
+	if !h.twoStepOrigin(w, r, op) {
 		return
 	}
-	limitBody(w, r)
 	if err := r.ParseForm(); err != nil {
-		sess, lerr := h.load(r, op)
-		if lerr != nil {
-			h.unavailable(w, r, FlowLogin, lerr)
-			return
-		}
-		if perr := h.pendingErr(sess); perr != nil {
-			h.leaveTwoStep(w, r, sess, perr)
+		sess, ok := h.pendingSession(w, r, op)
+		if !ok {
 			return
 		}
 		err = wrap(op, CodeBadRequest, nil)
@@ -49,13 +40,8 @@ func (h *Handlers) twoStepPost(w http.ResponseWriter, r *http.Request) {
 func (h *Handlers) twoStepRecovery(w http.ResponseWriter, r *http.Request) {
 	const op = "two-step: recovery code"
 	ctx := r.Context()
-	sess, err := h.load(r, op)
-	if err != nil {
-		h.unavailable(w, r, FlowLogin, err)
-		return
-	}
-	if err := h.pendingErr(sess); err != nil {
-		h.leaveTwoStep(w, r, sess, err)
+	sess, ok := h.pendingSession(w, r, op)
+	if !ok {
 		return
 	}
 	uid := sess.UserID()

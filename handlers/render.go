@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"html/template"
@@ -9,7 +8,7 @@ import (
 	"time"
 
 	"github.com/unloq2fa/unloq2fa/internal/accept"
-	"github.com/unloq2fa/unloq2fa/internal/csp"
+	"github.com/unloq2fa/unloq2fa/internal/respond"
 )
 
 //go:embed templates/*.html
@@ -114,13 +113,7 @@ func defaultTemplates() (*template.Template, error) {
 // setSecurityHeaders marks a 2FA response as private, unframeable and
 // referrer-free, without dropping a Content-Security-Policy the host set.
 func setSecurityHeaders(w http.ResponseWriter) {
-	hd := w.Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Pragma", "no-cache")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Frame-Options", "DENY")
-	csp.DenyFraming(hd) // keeps a host's own policy in force
-	hd.Set("X-Content-Type-Options", "nosniff")
+	respond.SecurityHeaders(w.Header())
 }
 
 // wantsJSON reports whether the client prefers JSON over HTML in its Accept
@@ -141,17 +134,7 @@ func (h *Handlers) page(r *http.Request, title string) Page {
 // html renders a template into a buffer first, so that a template error is
 // a clean 500.
 func (h *Handlers) html(w http.ResponseWriter, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := h.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
-		if h.cfg.logger != nil {
-			h.cfg.logger.Error("unloq2fa template failed", "template", name, "error", err.Error())
-		}
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	respond.HTML(w, h.tmpl, status, name, data, h.cfg.logger, "unloq2fa template failed")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

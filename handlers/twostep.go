@@ -62,13 +62,8 @@ func (h *Handlers) serveTwoStep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) twoStepPage(w http.ResponseWriter, r *http.Request) {
-	sess, err := h.load(r, "two-step")
-	if err != nil {
-		h.unavailable(w, r, FlowLogin, err)
-		return
-	}
-	if err := h.pendingErr(sess); err != nil {
-		h.leaveTwoStep(w, r, sess, err)
+	sess, ok := h.pendingSession(w, r, "two-step")
+	if !ok {
 		return
 	}
 	if wantsJSON(r) && !h.cfg.disabled {
@@ -106,19 +101,44 @@ func (h *Handlers) leaveTwoStep(w http.ResponseWriter, r *http.Request, sess *se
 	h.denyRedirect(w, r, h.cfg.paths.Login, err)
 }
 
-// twoStepDisabled answers a POST of a pending user while the Handlers are
-// Disabled: the page says two-step verification is unavailable.
-func (h *Handlers) twoStepDisabled(w http.ResponseWriter, r *http.Request) {
-	sess, err := h.load(r, "two-step")
+// pendingSession loads the session of a request to the two-step route
+// and returns it when its login waits for the second step. Otherwise it
+// answers (unavailable page, or leaveTwoStep) and ok is false.
+func (h *Handlers) pendingSession(w http.ResponseWriter, r *http.Request, op string) (sess *session.Session, ok bool) {
+	sess, err := h.load(r, op)
 	if err != nil {
 		h.unavailable(w, r, FlowLogin, err)
-		return
+		return nil, false
 	}
 	if err := h.pendingErr(sess); err != nil {
 		h.leaveTwoStep(w, r, sess, err)
+		return nil, false
+	}
+	return sess, true
+}
+
+// twoStepOrigin applies the cross-origin rule to a POST to the two-step
+// route and bounds its body. It answers and returns false when the
+// request must stop.
+func (h *Handlers) twoStepOrigin(w http.ResponseWriter, r *http.Request, op string) bool {
+	if err := h.cop.Check(r); err != nil {
+		err = wrap(op, CodeCrossOrigin, nil)
+		h.emit(r.Context(), EventFailed, FlowLogin, "", h.clientIP(r), err)
+		h.message(w, r, err, "Request blocked", h.cfg.paths.TwoStep, "Back to the sign-in")
+		return false
+	}
+	limitBody(w, r)
+	return true
+}
+
+// twoStepDisabled answers a POST of a pending user while the Handlers are
+// Disabled: the page says two-step verification is unavailable.
+func (h *Handlers) twoStepDisabled(w http.ResponseWriter, r *http.Request) {
+	sess, ok := h.pendingSession(w, r, "two-step")
+	if !ok {
 		return
 	}
-	err = wrap("two-step", CodeDisabled, nil)
+	err := wrap("two-step", CodeDisabled, nil)
 	h.emit(r.Context(), EventFailed, FlowLogin, sess.UserID(), h.clientIP(r), err)
 	h.renderTwoStep(w, r, sess, err)
 }
@@ -160,22 +180,13 @@ func (h *Handlers) renderTwoStep(w http.ResponseWriter, r *http.Request, sess *s
 
 func (h *Handlers) twoStepPush(w http.ResponseWriter, r *http.Request) {
 	const op = "two-step"
+	if !h.twoStepOrigin(w, r, op) {
+		return
+	}
 	ctx := r.Context()
 	ip := h.clientIP(r)
-	if err := h.cop.Check(r); err != nil {
-		err = wrap(op, CodeCrossOrigin, nil)
-		h.emit(ctx, EventFailed, FlowLogin, "", ip, err)
-		h.message(w, r, err, "Request blocked", h.cfg.paths.TwoStep, "Back to the sign-in")
-		return
-	}
-	limitBody(w, r)
-	sess, err := h.load(r, "two-step")
-	if err != nil {
-		h.unavailable(w, r, FlowLogin, err)
-		return
-	}
-	if err := h.pendingErr(sess); err != nil {
-		h.leaveTwoStep(w, r, sess, err)
+	sess, ok := h.pendingSession(w, r, "two-step")
+	if !ok {
 		return
 	}
 	uid := sess.UserID()

@@ -72,15 +72,7 @@ func (m *Memory) SetSecondFactor(ctx context.Context, id, value string) error {
 	if !validSecondFactor(value) {
 		return &InvalidSecondFactorError{Op: "memory: set second factor", Value: value}
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	u, ok := m.users[id]
-	if !ok {
-		return ErrUserNotFound
-	}
-	u.SecondFactor = value
-	m.users[id] = u
-	return nil
+	return m.update(id, func(u *User) { u.SecondFactor = value })
 }
 
 // SetUnloqID implements UnloqIDStore.
@@ -91,13 +83,19 @@ func (m *Memory) SetUnloqID(ctx context.Context, id, unloqID string) error {
 	if !validUnloqID(unloqID) {
 		return &InvalidUnloqIDError{Op: "memory: set unloq id", Value: unloqID}
 	}
+	return m.update(id, func(u *User) { u.UnloqID = unloqID })
+}
+
+// update applies set to the stored user id (ErrUserNotFound when there is
+// none), under the lock.
+func (m *Memory) update(id string, set func(*User)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u, ok := m.users[id]
 	if !ok {
 		return ErrUserNotFound
 	}
-	u.UnloqID = unloqID
+	set(&u)
 	m.users[id] = u
 	return nil
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/unloq2fa/unloq2fa/internal/sqlident"
 )
 
 // AddSecondFactorColumn adds the second factor column, as TEXT NULL, to the
@@ -43,7 +45,7 @@ func (s *SQL) addColumn(ctx context.Context, op, column string) error {
 		return nil
 	}
 	stmt := fmt.Sprintf("ALTER TABLE %s ADD COLUMN %s TEXT NULL",
-		quoteIdentifier(s.cfg.table), quoteIdentifier(column))
+		sqlident.Quote(s.cfg.table), sqlident.Quote(column))
 	if _, alterErr := s.db.ExecContext(ctx, stmt); alterErr != nil {
 		if again, err := s.columnExists(ctx, op, column); err == nil && again {
 			return nil

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/unloq2fa/unloq2fa/internal/sqlident"
 )
 
 // SQL is a UserStore over an existing users table reached through
@@ -79,8 +81,8 @@ func NewSQL(db *sql.DB, opts ...SQLOption) (*SQL, error) {
 	// (its double-quoted-string quirk), which would turn a misconfigured
 	// column into a silent constant instead of an error.
 	d := cfg.dialect
-	table := quoteIdentifier(cfg.table)
-	col := func(name string) string { return table + "." + quoteIdentifier(name) }
+	table := sqlident.Quote(cfg.table)
+	col := func(name string) string { return table + "." + sqlident.Quote(name) }
 	id, email, sf := col(cfg.idCol), col(cfg.emailCol), col(cfg.sfCol)
 	s := &SQL{db: db, cfg: cfg}
 	unloqSel := "NULL"
@@ -91,10 +93,10 @@ func NewSQL(db *sql.DB, opts ...SQLOption) (*SQL, error) {
 		id, email, sf, unloqSel, table, id, d.placeholder(1), d.exactText(id, 2))
 	// The target of SET is a bare column name in both dialects.
 	s.qUpdate = fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s AND %s",
-		table, quoteIdentifier(cfg.sfCol), d.placeholder(1), id, d.placeholder(2), d.exactText(id, 3))
+		table, sqlident.Quote(cfg.sfCol), d.placeholder(1), id, d.placeholder(2), d.exactText(id, 3))
 	if cfg.unloqCol != "" {
 		s.qUnloq = fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s AND %s",
-			table, quoteIdentifier(cfg.unloqCol), d.placeholder(1), id, d.placeholder(2), d.exactText(id, 3))
+			table, sqlident.Quote(cfg.unloqCol), d.placeholder(1), id, d.placeholder(2), d.exactText(id, 3))
 	}
 	return s, nil
 }

@@ -3,7 +3,8 @@ package encryptionkey
 import (
 	"errors"
 	"net/http"
-	"strings"
+
+	"github.com/unloq2fa/unloq2fa/internal/approval"
 )
 
 // Typed errors. Every failure of Fetch (and every refusal of With) matches
@@ -61,23 +62,19 @@ type Error struct {
 	Err  error
 }
 
-func (e *Error) Error() string {
-	msg := "encryptionkey: " + e.Op + ": " + strings.TrimPrefix(e.Kind.Error(), "encryptionkey: ")
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
+func (e *Error) Error() string { return approval.Message("encryptionkey", e.Op, e.Kind, e.Err) }
 
 // Unwrap returns the kind and the cause.
-func (e *Error) Unwrap() []error {
-	if e.Err == nil {
-		return []error{e.Kind}
-	}
-	return []error{e.Kind, e.Err}
-}
+func (e *Error) Unwrap() []error { return approval.Unwrap(e.Kind, e.Err) }
 
 func wrap(op string, kind, cause error) error { return &Error{Op: op, Kind: kind, Err: cause} }
+
+// kinds names this package's errors for the shared steps (internal/approval).
+var kinds = approval.Kinds{
+	NotLoggedIn: ErrNotLoggedIn, NotVerified: ErrNotVerified, AccountChanged: ErrAccountChanged,
+	Address: ErrAddress, Store: ErrStore, Denied: ErrDenied, Canceled: ErrCanceled, Timeout: ErrTimeout,
+	Config: ErrConfig, Unavailable: ErrUnavailable, Wrap: wrap,
+}
 
 // Status returns the HTTP status and a machine code for err, as With
 // answers it.

@@ -5,7 +5,6 @@ import (
 
 	"github.com/unloq2fa/unloq2fa/handlers"
 	"github.com/unloq2fa/unloq2fa/internal/identity"
-	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
 )
 
@@ -32,21 +31,4 @@ func request(rc identity.Recipient) unloq.EncryptionRequest {
 		return unloq.EncryptionRequest{UnloqID: unloq.ID(rc.UnloqID)}
 	}
 	return unloq.EncryptionRequest{Email: rc.Address}
-}
-
-// recipient checks that the store's user (with UNLOQ) is still the one the
-// session logged in, by the handlers' rules (identity.Same on the UNLOQ
-// address), and returns whom to ask.
-func (k *Keys) recipient(op string, user store.User, sessAddr string) (identity.Recipient, error) {
-	rc, err := identity.RecipientOf(k.users, k.cfg.address, user)
-	switch {
-	case errors.Is(err, identity.ErrNoEmail), errors.Is(err, identity.ErrRefused), errors.Is(err, identity.ErrInvalid):
-		return identity.Recipient{}, wrap(op, ErrAddress, err)
-	case err != nil:
-		return identity.Recipient{}, wrap(op, ErrStore, err)
-	}
-	if !identity.Same(rc.Address, sessAddr) {
-		return identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
-	}
-	return rc, nil
 }

@@ -10,14 +10,13 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 
 	"github.com/unloq2fa/unloq2fa/handlers/guard"
 	"github.com/unloq2fa/unloq2fa/internal/accept"
-	"github.com/unloq2fa/unloq2fa/internal/csp"
+	"github.com/unloq2fa/unloq2fa/internal/approval"
 	"github.com/unloq2fa/unloq2fa/internal/identity"
+	"github.com/unloq2fa/unloq2fa/internal/respond"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
@@ -37,20 +36,15 @@ type Keys struct {
 // and the user's e-mail (or UNLOQ address, WithUNLOQAddress), second
 // factor and remembered UNLOQ id from users.
 func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts ...Option) (*Keys, error) {
-	switch {
-	case client == nil:
-		return nil, errors.New("encryptionkey: new: nil unloq client")
-	case sm == nil:
-		return nil, errors.New("encryptionkey: new: nil session manager")
-	case users == nil:
-		return nil, errors.New("encryptionkey: new: nil user store")
+	if err := approval.CheckNew("encryptionkey", client, sm, users); err != nil {
+		return nil, err
 	}
 	cfg := config{
 		bits:        DefaultKeyBits,
 		message:     func(*http.Request) string { return DefaultMessage },
 		inFlightTTL: DefaultInFlightTTL,
 		cop:         http.NewCrossOriginProtection(),
-		clientIP:    remoteIP,
+		clientIP:    approval.RemoteIP,
 	}
 	for _, o := range opts {
 		if o == nil {
@@ -60,13 +54,11 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 			return nil, err
 		}
 	}
-	if cfg.guard == nil {
-		g, err := guard.NewMemory()
-		if err != nil {
-			return nil, fmt.Errorf("encryptionkey: new: %w", err)
-		}
-		cfg.guard = g
+	g, err := approval.OrMemoryGuard("encryptionkey", cfg.guard)
+	if err != nil {
+		return nil, err
 	}
+	cfg.guard = g
 	return &Keys{client: client, sm: sm, users: users, cfg: cfg}, nil
 }
 
@@ -130,7 +122,7 @@ func (k *Keys) Fetch(ctx context.Context, r *http.Request) ([]byte, error) {
 	req.Message, req.PublicKey, req.IP, req.GenerateToken = k.cfg.message(r), pub, k.cfg.clientIP(r), false
 	res, err := k.client.RequestEncryptionKey(ctx, req)
 	if err != nil {
-		return nil, vendorError(ctx, op, err)
+		return nil, kinds.Vendor(ctx, op, err)
 	}
 	if !rc.Matches(string(res.UnloqID), "") {
 		return nil, wrap(op, ErrAccountChanged, errors.New("the reply is for another UNLOQ account"))
@@ -141,7 +133,7 @@ func (k *Keys) Fetch(ctx context.Context, r *http.Request) ([]byte, error) {
 		// the token's user data.
 		td, err := k.client.Token(ctx, unloq.TokenRequest{Token: res.Token, IP: k.cfg.clientIP(r)})
 		if err != nil {
-			return nil, vendorError(ctx, op, err)
+			return nil, kinds.Vendor(ctx, op, err)
 		}
 		if td == nil || td.Email == "" || !rc.Matches(string(td.UnloqID), td.Email) {
 			return nil, wrap(op, ErrAccountChanged, nil)
@@ -183,53 +175,21 @@ func (k *Keys) With(fn func(w http.ResponseWriter, r *http.Request, key []byte))
 }
 
 // account checks the session's login and returns whom to ask for the
-// store's user (identity.go).
+// store's user (internal/approval).
 func (k *Keys) account(ctx context.Context, op string, sess *session.Session) (identity.Recipient, error) {
-	switch sess.State() {
-	case session.StateVerified:
-	case session.StateAnonymous:
-		return identity.Recipient{}, wrap(op, ErrNotLoggedIn, nil)
-	default:
-		return identity.Recipient{}, wrap(op, ErrNotVerified, nil)
-	}
-	user, err := k.users.User(ctx, sess.UserID())
-	if errors.Is(err, store.ErrUserNotFound) {
-		return identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
-	}
+	user, err := kinds.Account(ctx, op, k.users, sess)
 	if err != nil {
-		return identity.Recipient{}, wrap(op, ErrStore, err)
-	}
-	if user.ID != sess.UserID() { // ids compare exactly
-		return identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
+		return identity.Recipient{}, err
 	}
 	if user.SecondFactor != store.SecondFactorUNLOQ {
 		return identity.Recipient{}, wrap(op, ErrNoUNLOQ, nil)
 	}
-	return k.recipient(op, user, sess.Email())
-}
-
-func vendorError(ctx context.Context, op string, err error) error {
-	switch {
-	case unloq.IsDenied(err):
-		return wrap(op, ErrDenied, err)
-	case ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled):
-		return wrap(op, ErrCanceled, err)
-	case unloq.IsTimeout(err):
-		return wrap(op, ErrTimeout, err)
-	case errors.Is(err, unloq.ErrInvalidRequest):
-		return wrap(op, ErrConfig, err)
-	default:
-		return wrap(op, ErrUnavailable, err)
-	}
+	return kinds.Recipient(op, k.users, k.cfg.address, user, sess.Email())
 }
 
 func (k *Keys) fail(w http.ResponseWriter, r *http.Request, err error) {
 	hd := w.Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Frame-Options", "DENY")
-	csp.DenyFraming(hd) // keeps the host's policy (internal/csp)
-	hd.Set("X-Content-Type-Options", "nosniff")
+	respond.SecurityHeaders(hd) // keeps the host's policy (internal/csp)
 	if errors.Is(err, ErrMethod) {
 		hd.Set("Allow", http.MethodPost)
 	}
@@ -246,15 +206,4 @@ func (k *Keys) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	http.Error(w, http.StatusText(status)+" ("+code+")", status)
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip != nil {
-		return ip.String()
-	}
-	return ""
 }

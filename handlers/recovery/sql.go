@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/unloq2fa/unloq2fa/internal/sqlident"
 	"github.com/unloq2fa/unloq2fa/store"
 )
 
@@ -70,30 +71,12 @@ func WithDialect(d store.Dialect) SQLOption {
 // statement.
 func WithTable(name string) SQLOption {
 	return func(c *sqlConfig) error {
-		if !validIdentifier(name) {
+		if !sqlident.Valid(name) {
 			return fmt.Errorf("recovery: sql store: invalid table name %q: want ^[A-Za-z_][A-Za-z0-9_]*$, at most 63 bytes", name)
 		}
 		c.table = name
 		return nil
 	}
-}
-
-// validIdentifier reports whether name matches ^[A-Za-z_][A-Za-z0-9_]*$ and
-// fits PostgreSQL's 63-byte limit, past which names are cut silently.
-func validIdentifier(name string) bool {
-	if name == "" || len(name) > 63 {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '_', 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // NewSQLStore returns a store over db. It checks the configuration only;
@@ -111,7 +94,7 @@ func NewSQLStore(db *sql.DB, opts ...SQLOption) (*SQLStore, error) {
 			return nil, err
 		}
 	}
-	t := `"` + cfg.table + `"` // validated: no quote inside
+	t := sqlident.Quote(cfg.table) // validated: no quote inside
 	ph := func(n int) string {
 		if cfg.dialect == store.DialectPostgres {
 			return fmt.Sprintf("$%d", n)

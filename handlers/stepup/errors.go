@@ -3,7 +3,8 @@ package stepup
 import (
 	"errors"
 	"net/http"
-	"strings"
+
+	"github.com/unloq2fa/unloq2fa/internal/approval"
 )
 
 // Typed errors. Every refusal matches one of these with errors.Is (the
@@ -61,23 +62,19 @@ type Error struct {
 	Err  error  // the cause, may be nil
 }
 
-func (e *Error) Error() string {
-	msg := "stepup: " + e.Op + ": " + strings.TrimPrefix(e.Kind.Error(), "stepup: ")
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
+func (e *Error) Error() string { return approval.Message("stepup", e.Op, e.Kind, e.Err) }
 
 // Unwrap returns the kind and the cause.
-func (e *Error) Unwrap() []error {
-	if e.Err == nil {
-		return []error{e.Kind}
-	}
-	return []error{e.Kind, e.Err}
-}
+func (e *Error) Unwrap() []error { return approval.Unwrap(e.Kind, e.Err) }
 
 func wrap(op string, kind, cause error) error { return &Error{Op: op, Kind: kind, Err: cause} }
+
+// kinds names this package's errors for the shared steps (internal/approval).
+var kinds = approval.Kinds{
+	NotLoggedIn: ErrNotLoggedIn, NotVerified: ErrNotVerified, AccountChanged: ErrAccountChanged,
+	Address: ErrAddress, Store: ErrStore, Denied: ErrDenied, Canceled: ErrCanceled, Timeout: ErrTimeout,
+	Config: ErrConfig, Unavailable: ErrUnavailable, Wrap: wrap,
+}
 
 // refusal is how an error is shown: HTTP status, machine code, message.
 type refusal struct {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/unloq2fa/unloq2fa/handlers"
 	"github.com/unloq2fa/unloq2fa/internal/identity"
-	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/unloq"
 )
 
@@ -33,32 +32,6 @@ func request(rc identity.Recipient) unloq.AuthorizeRequest {
 		return unloq.AuthorizeRequest{UnloqID: unloq.ID(rc.UnloqID)}
 	}
 	return unloq.AuthorizeRequest{Email: rc.Address}
-}
-
-// sameIdentity checks that the store's user is still the one the session
-// logged in: the user's UNLOQ address must name the session's address
-// (identity.Same, the rules of the handlers). A user without an UNLOQ
-// second factor and without an UNLOQ address keeps its e-mail in the
-// session, as the handlers do, and must match it byte for byte. It returns
-// the recipient of the user's approvals.
-func (s *StepUp) sameIdentity(op string, user store.User, sessAddr string) (identity.Recipient, error) {
-	rc, err := identity.RecipientOf(s.users, s.cfg.address, user)
-	switch {
-	case errors.Is(err, identity.ErrNoEmail), errors.Is(err, identity.ErrRefused), errors.Is(err, identity.ErrInvalid):
-		if user.SecondFactor == store.SecondFactorUNLOQ {
-			return identity.Recipient{}, wrap(op, ErrAddress, err)
-		}
-		if user.Email != sessAddr {
-			return identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
-		}
-		return identity.Recipient{}, nil
-	case err != nil:
-		return identity.Recipient{}, wrap(op, ErrStore, err)
-	}
-	if !identity.Same(rc.Address, sessAddr) {
-		return identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
-	}
-	return rc, nil
 }
 
 // checkReply refuses an approval whose reply names another UNLOQ account

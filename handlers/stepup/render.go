@@ -1,15 +1,14 @@
 package stepup
 
 import (
-	"bytes"
 	"embed"
 	"encoding/json"
 	"html/template"
 	"net/http"
 
 	"github.com/unloq2fa/unloq2fa/internal/accept"
-	"github.com/unloq2fa/unloq2fa/internal/csp"
 	"github.com/unloq2fa/unloq2fa/internal/nexturl"
+	"github.com/unloq2fa/unloq2fa/internal/respond"
 )
 
 //go:embed templates/*.html
@@ -53,13 +52,7 @@ func defaultTemplates() *template.Template {
 // kept as it is; a policy forbidding framing is added when none of the
 // host's does (csp.DenyFraming).
 func setSecurityHeaders(w http.ResponseWriter) {
-	hd := w.Header()
-	hd.Set("Cache-Control", "no-store")
-	hd.Set("Pragma", "no-cache")
-	hd.Set("Referrer-Policy", "no-referrer")
-	hd.Set("X-Frame-Options", "DENY")
-	csp.DenyFraming(hd)
-	hd.Set("X-Content-Type-Options", "nosniff")
+	respond.SecurityHeaders(w.Header())
 }
 
 func wantsJSON(r *http.Request) bool { return accept.PrefersJSON(r.Header.Get("Accept")) }
@@ -68,17 +61,7 @@ func safePath(p string) (string, bool) { return nexturl.Safe(p) }
 
 func (s *StepUp) html(w http.ResponseWriter, status int, name string, data any) {
 	setSecurityHeaders(w)
-	var buf bytes.Buffer
-	if err := s.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
-		if s.cfg.logger != nil {
-			s.cfg.logger.Error("unloq2fa step-up template failed", "template", name, "error", err.Error())
-		}
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	respond.HTML(w, s.tmpl, status, name, data, s.cfg.logger, "unloq2fa step-up template failed")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

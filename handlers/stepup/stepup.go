@@ -5,14 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"html/template"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/unloq2fa/unloq2fa/handlers/guard"
+	"github.com/unloq2fa/unloq2fa/internal/approval"
 	"github.com/unloq2fa/unloq2fa/internal/identity"
 	"github.com/unloq2fa/unloq2fa/session"
 	"github.com/unloq2fa/unloq2fa/store"
@@ -34,20 +33,15 @@ type StepUp struct {
 // sm and the user's e-mail (or UNLOQ address, WithUNLOQAddress), second
 // factor and remembered UNLOQ id from users.
 func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts ...Option) (*StepUp, error) {
-	switch {
-	case client == nil:
-		return nil, errors.New("stepup: new: nil unloq client")
-	case sm == nil:
-		return nil, errors.New("stepup: new: nil session manager")
-	case users == nil:
-		return nil, errors.New("stepup: new: nil user store")
+	if err := approval.CheckNew("stepup", client, sm, users); err != nil {
+		return nil, err
 	}
 	cfg := config{
 		now:         time.Now,
 		inFlightTTL: DefaultInFlightTTL,
 		grantTTL:    DefaultGrantTTL,
 		cop:         http.NewCrossOriginProtection(),
-		clientIP:    remoteIP,
+		clientIP:    approval.RemoteIP,
 		cancelURL:   "/",
 	}
 	for _, o := range opts {
@@ -58,13 +52,11 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 			return nil, err
 		}
 	}
-	if cfg.guard == nil {
-		g, err := guard.NewMemory()
-		if err != nil {
-			return nil, fmt.Errorf("stepup: new: %w", err)
-		}
-		cfg.guard = g
+	g, err := approval.OrMemoryGuard("stepup", cfg.guard)
+	if err != nil {
+		return nil, err
 	}
+	cfg.guard = g
 	tmpl := cfg.tmpl
 	if tmpl == nil {
 		tmpl = defaultTemplates()
@@ -159,26 +151,13 @@ func (g *guarded) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // account checks the session's login and returns the store's user and
-// the recipient of its approvals (identity.go).
+// the recipient of its approvals (internal/approval).
 func (s *StepUp) account(ctx context.Context, op string, sess *session.Session) (store.User, identity.Recipient, error) {
-	switch sess.State() {
-	case session.StateVerified:
-	case session.StateAnonymous:
-		return store.User{}, identity.Recipient{}, wrap(op, ErrNotLoggedIn, nil)
-	default:
-		return store.User{}, identity.Recipient{}, wrap(op, ErrNotVerified, nil)
-	}
-	user, err := s.users.User(ctx, sess.UserID())
-	if errors.Is(err, store.ErrUserNotFound) {
-		return store.User{}, identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
-	}
+	user, err := kinds.Account(ctx, op, s.users, sess)
 	if err != nil {
-		return store.User{}, identity.Recipient{}, wrap(op, ErrStore, err)
+		return store.User{}, identity.Recipient{}, err
 	}
-	if user.ID != sess.UserID() { // ids compare exactly
-		return store.User{}, identity.Recipient{}, wrap(op, ErrAccountChanged, nil)
-	}
-	rc, err := s.sameIdentity(op, user, sess.Email())
+	rc, err := kinds.Recipient(op, s.users, s.cfg.address, user, sess.Email())
 	if err != nil {
 		return store.User{}, identity.Recipient{}, err
 	}
@@ -287,7 +266,7 @@ func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.
 	req.Reference, req.Variables, req.IP, req.GenerateToken = ref, vars, s.cfg.clientIP(r), false
 	res, err := s.client.Authorize(ctx, g.a.Code, req)
 	if err != nil {
-		s.refuse(w, r, vendorError(ctx, op, err))
+		s.refuse(w, r, kinds.Vendor(ctx, op, err))
 		return
 	}
 	if err := checkReply(op, rc, res); err != nil {
@@ -333,38 +312,10 @@ func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// vendorError maps an error of the UNLOQ client to a kind. Every one of
-// them refuses the action.
-func vendorError(ctx context.Context, op string, err error) error {
-	switch {
-	case unloq.IsDenied(err):
-		return wrap(op, ErrDenied, err)
-	case ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled):
-		return wrap(op, ErrCanceled, err)
-	case unloq.IsTimeout(err):
-		return wrap(op, ErrTimeout, err)
-	case errors.Is(err, unloq.ErrInvalidRequest):
-		return wrap(op, ErrConfig, err)
-	default:
-		return wrap(op, ErrUnavailable, err)
-	}
-}
-
 // inFlightKey names the in-flight mark of one action in one login of
 // user uid. The LoginID is hashed so that it never reaches a shared Guard
 // in clear.
 func inFlightKey(uid, loginID, code string) guard.Key {
 	sum := sha256.Sum256([]byte(loginID + "\x00" + code))
 	return guard.Key{Kind: "stepup-inflight", User: uid, ID: hex.EncodeToString(sum[:16])}
-}
-
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if ip := net.ParseIP(host); ip != nil {
-		return ip.String()
-	}
-	return ""
 }
