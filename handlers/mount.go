@@ -45,8 +45,9 @@ func (h *Handlers) Mount(handle func(pattern string, h http.Handler)) {
 // same Paths as the routes: pending users are sent to Paths.TwoStep,
 // expired and anonymous ones (RequireVerified) to Paths.Login, and the
 // routes a pending user needs are exempt (TwoStep GET and HEAD, and POST
-// in the push modes; Callback GET and HEAD in the widget modes; Logout
-// POST; RemoteLogout POST with WithRemoteLogout), plus WithExtraExemptions.
+// in the push modes or with recovery codes; Callback GET and HEAD in the
+// widget modes; Logout POST; RemoteLogout POST with WithRemoteLogout),
+// plus WithExtraExemptions.
 // It logs to WithLogger's logger. Wrap and RequireVerified are shortcuts.
 func (h *Handlers) Middleware() *middleware.Middleware { return h.mw }
 
@@ -71,7 +72,7 @@ func (h *Handlers) exemptions() []middleware.Exemption {
 		{Method: http.MethodHead, Path: p.TwoStep},
 		{Method: http.MethodPost, Path: p.Logout},
 	}
-	if h.pushEnabled() {
+	if h.pushEnabled() || h.cfg.recovery != nil { // the push, or a recovery code
 		ex = append(ex, middleware.Exemption{Method: http.MethodPost, Path: p.TwoStep})
 	}
 	if h.widgetEnabled() {

@@ -204,6 +204,17 @@ func TestRecoveryCodeStoreDownFailsClosed(t *testing.T) {
 	assert.Equal(t, 3, e.left("1"), "nothing changed")
 	r = useCode(b, codes[0])
 	require.Equal(t, http.StatusSeeOther, r.code, r.String())
+
+	// Behind Wrap as well: with recovery codes on, the two-step POST is
+	// open to a pending user even without push (it was not exempt, so the
+	// middleware sent the code back to the two-step page).
+	w := e.onHandlers(e.h)
+	b2 := w.browser()
+	b2.login("1", "")
+	r = useCode(b2, codes[1])
+	require.Equal(t, http.StatusSeeOther, r.code, r.String())
+	assert.NotEqual(t, "/login/two-step", r.loc, "the code completed the login")
+	assert.Equal(t, 1, e.left("1"), "the code was spent by the handler, not bounced by the middleware")
 }
 
 func TestRecoveryCodeAfterPendingWindow(t *testing.T) {
@@ -254,6 +265,17 @@ func TestRecoveryCodeWidgetOnlyMode(t *testing.T) {
 	assert.Equal(t, http.StatusMethodNotAllowed, r.code, "no push in widget mode")
 	r = useCode(b, codes[0])
 	require.Equal(t, http.StatusSeeOther, r.code, r.String())
+
+	// Behind Wrap as well: with recovery codes on, the two-step POST is
+	// open to a pending user even without push (it was not exempt, so the
+	// middleware sent the code back to the two-step page).
+	w := e.onHandlers(e.h)
+	b2 := w.browser()
+	b2.login("1", "")
+	r = useCode(b2, codes[1])
+	require.Equal(t, http.StatusSeeOther, r.code, r.String())
+	assert.NotEqual(t, "/login/two-step", r.loc, "the code completed the login")
+	assert.Equal(t, 1, e.left("1"), "the code was spent by the handler, not bounced by the middleware")
 }
 
 func TestRecoveryCodesOffByDefault(t *testing.T) {
