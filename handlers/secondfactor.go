@@ -53,8 +53,13 @@ func (h *Handlers) PendingUser(r *http.Request) (userID, email string, ok bool) 
 // On error nothing was written to w and the session is unchanged; the
 // error matches CodeCrossOrigin, CodeBadRequest (factor), CodeNotPending,
 // CodePendingExpired, CodeStore, CodeWrongUser, CodeReplayed, CodeGuard,
-// CodeSession or CodeSessionUnavailable. The caller renders its own page (a link back to the two-step
-// page while PendingUser still reports the login).
+// CodeSession or CodeSessionUnavailable. The caller renders its own page
+// (a link back to the two-step page while PendingUser still reports the
+// login).
+//
+// Behind Wrap a pending user reaches only the exempt routes: exempt the
+// factor's own route with WithExtraExemptions (exactly its method and
+// path), or mount it outside Wrap.
 func (h *Handlers) CompleteSecondFactor(w http.ResponseWriter, r *http.Request, factor string) error {
 	const op = "complete second factor"
 	sess, err := h.load(r, op)
