@@ -727,7 +727,7 @@ func TestNotesOnPostgres(t *testing.T) {
 	var added, refused atomic.Int32
 	for i := range maxNotesPerUser + 10 {
 		wg.Go(func() {
-			err := notes.Add(ctx, u.ID, []byte{byte(i), 1}, []byte{0, byte(i), 2})
+			_, err := notes.Add(ctx, u.ID, []byte{byte(i), 1}, []byte{0, byte(i), 2})
 			switch {
 			case err == nil:
 				added.Add(1)
