@@ -725,12 +725,17 @@ func TestNotesOnPostgres(t *testing.T) {
 
 	var wg sync.WaitGroup
 	var added, refused atomic.Int32
+	var idsMu sync.Mutex
+	ids := map[int64]bool{} // the ids Add returned
 	for i := range maxNotesPerUser + 10 {
 		wg.Go(func() {
-			err := notes.Add(ctx, u.ID, []byte{byte(i), 1}, []byte{0, byte(i), 2})
+			id, err := notes.Add(ctx, u.ID, []byte{byte(i), 1}, []byte{0, byte(i), 2})
 			switch {
 			case err == nil:
 				added.Add(1)
+				idsMu.Lock()
+				ids[id] = true
+				idsMu.Unlock()
 			case errors.Is(err, ErrTooManyNotes):
 				refused.Add(1)
 			default:
@@ -747,6 +752,9 @@ func TestNotesOnPostgres(t *testing.T) {
 	list, err := notes.List(ctx, u.ID)
 	require.NoError(t, err)
 	require.Len(t, list, maxNotesPerUser)
+	for _, s := range list {
+		assert.True(t, ids[s.ID], "Add returned the id of row %d", s.ID)
+	}
 	assert.Len(t, list[0].Nonce, 2)
 	assert.Len(t, list[0].Ciphertext, 3)
 	deleted, err := notes.DeleteAll(ctx, u.ID)

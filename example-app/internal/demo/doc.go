@@ -16,7 +16,11 @@
 // notes table holds nonce and ciphertext only; see notecrypt.go); "Delete
 // all notes" (POST /notes/delete-all) runs only after the phone approved
 // that action (package handlers/stepup, action code "delete_notes", which
-// the real UNLOQ application must define).
+// the real UNLOQ application must define). API clients (Accept:
+// application/json) use the same routes and get JSON answers: 201 {"id": …}
+// for an added note, {"notes": [...]} for revealed ones, and
+// {"error": {"code": …}} with encryptionkey.Status's codes when the phone
+// or UNLOQ refused, which changes nothing (see notes_json.go).
 //
 // The package is internal to the example: main parses flags and environment
 // into a Config (ParseConfig) and calls Run; tests build the application with

@@ -184,6 +184,12 @@ func (b *browser) postWith(path string, form url.Values, headers map[string]stri
 
 // postAsync submits a form whose answer waits for the phone.
 func (b *browser) postAsync(path string, form url.Values) <-chan page {
+	return b.postAsyncAccept(path, form, "text/html")
+}
+
+// postAsyncAccept is postAsync with the given Accept header (an API client
+// sends application/json).
+func (b *browser) postAsyncAccept(path string, form url.Values, accept string) <-chan page {
 	ch := make(chan page, 1)
 	go func() {
 		req, err := http.NewRequest(http.MethodPost, b.url(path), strings.NewReader(form.Encode()))
@@ -192,7 +198,7 @@ func (b *browser) postAsync(path string, form url.Values) <-chan page {
 			return
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Accept", "text/html")
+		req.Header.Set("Accept", accept)
 		req.Header.Set("Origin", b.base)
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 		resp, err := b.c.Do(req)

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -51,50 +52,52 @@ func userKey(userID string) (int64, error) {
 	return n, nil
 }
 
-// Add stores one sealed note of userID, unless the account already holds
-// maxNotesPerUser notes (ErrTooManyNotes). The count and the insert are
-// one statement; on PostgreSQL, whose concurrent transactions do not see
-// each other's inserts, the user's row is locked first, so concurrent
-// requests (on any instance) cannot pass the limit either.
-func (n *Notes) Add(ctx context.Context, userID string, nonce, ciphertext []byte) error {
+// Add stores one sealed note of userID and returns its id, unless the
+// account already holds maxNotesPerUser notes (ErrTooManyNotes). The count
+// and the insert are one statement; on PostgreSQL, whose concurrent
+// transactions do not see each other's inserts, the user's row is locked
+// first, so concurrent requests (on any instance) cannot pass the limit
+// either.
+func (n *Notes) Add(ctx context.Context, userID string, nonce, ciphertext []byte) (int64, error) {
 	uid, err := userKey(userID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	tx, err := n.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("demo: add note: %w", err)
+		return 0, fmt.Errorf("demo: add note: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 	// The parameters of an INSERT … SELECT get no type from the target
-	// columns in PostgreSQL, hence the casts there.
+	// columns in PostgreSQL, hence the casts there. RETURNING (SQLite
+	// 3.35 and PostgreSQL) gives the new id, or no row when the limit
+	// kept the insert from happening.
 	insert := `INSERT INTO notes (user_id, nonce, ciphertext, created_at)
-		 SELECT ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM notes WHERE user_id = ?) < ?`
+		 SELECT ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM notes WHERE user_id = ?) < ?
+		 RETURNING id`
 	if n.db.postgres() {
 		var locked int64
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM users WHERE id = $1 FOR UPDATE`, uid).Scan(&locked); err != nil {
-			return fmt.Errorf("demo: add note: %w", err)
+			return 0, fmt.Errorf("demo: add note: %w", err)
 		}
 		insert = `INSERT INTO notes (user_id, nonce, ciphertext, created_at)
 		 SELECT CAST(? AS BIGINT), CAST(? AS BYTEA), CAST(? AS BYTEA), CAST(? AS BIGINT)
-		 WHERE (SELECT COUNT(*) FROM notes WHERE user_id = ?) < ?`
+		 WHERE (SELECT COUNT(*) FROM notes WHERE user_id = ?) < ?
+		 RETURNING id`
 	}
-	res, err := tx.ExecContext(ctx, n.db.q(insert),
-		uid, nonce, ciphertext, n.now().Unix(), uid, maxNotesPerUser)
+	var id int64
+	err = tx.QueryRowContext(ctx, n.db.q(insert),
+		uid, nonce, ciphertext, n.now().Unix(), uid, maxNotesPerUser).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrTooManyNotes
+	}
 	if err != nil {
-		return fmt.Errorf("demo: add note: %w", err)
-	}
-	rows, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("demo: add note: %w", err)
-	}
-	if rows == 0 {
-		return ErrTooManyNotes
+		return 0, fmt.Errorf("demo: add note: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("demo: add note: %w", err)
+		return 0, fmt.Errorf("demo: add note: %w", err)
 	}
-	return nil
+	return id, nil
 }
 
 // List returns userID's sealed notes, oldest first.

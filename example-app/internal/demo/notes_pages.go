@@ -104,15 +104,30 @@ func (f *notesFeature) register(app *http.ServeMux, mw *middleware.Middleware, c
 }
 
 // notesView is the view of the notes page with the user's notes, still
-// sealed.
-func (f *notesFeature) notesView(w http.ResponseWriter, r *http.Request) (*view, []sealedNote, bool) {
+// sealed. api: failures are answered in JSON (notes_json.go).
+func (f *notesFeature) notesView(w http.ResponseWriter, r *http.Request, api bool) (*view, []sealedNote, bool) {
+	if api {
+		// The same checks as verifiedView, answered in JSON.
+		v := f.p.newView(r, "Encrypted notes")
+		if v.User == nil {
+			writeJSONError(w, http.StatusUnauthorized, "login_required", "Please log in again.")
+			return nil, nil, false
+		}
+		v.TwoStepOn = v.User.SecondFactor == store.SecondFactorUNLOQ
+		return f.listInto(w, r, v, api)
+	}
 	v, ok := f.p.verifiedView(w, r, "Encrypted notes")
 	if !ok {
 		return nil, nil, false
 	}
+	return f.listInto(w, r, v, api)
+}
+
+// listInto reads the user's sealed notes into v.
+func (f *notesFeature) listInto(w http.ResponseWriter, r *http.Request, v *view, api bool) (*view, []sealedNote, bool) {
 	sealed, err := f.notes.List(r.Context(), v.User.ID)
 	if err != nil {
-		f.p.fail(w, r, "demo: notes", err)
+		f.failed(w, r, api, "demo: notes", err)
 		return nil, nil, false
 	}
 	v.NoteCount, v.MaxNoteRunes, v.MaxNotes = len(sealed), maxNoteRunes, maxNotesPerUser
@@ -123,9 +138,29 @@ func (f *notesFeature) notesView(w http.ResponseWriter, r *http.Request) (*view,
 	return v, sealed, true
 }
 
+// failed logs err and answers 500: the error page, or JSON for api.
+func (f *notesFeature) failed(w http.ResponseWriter, r *http.Request, api bool, op string, err error) {
+	if api {
+		f.failJSON(w, r, op, err)
+		return
+	}
+	f.p.fail(w, r, op, err)
+}
+
+// refuse answers a request that changed nothing: the notes page with
+// message, or for api the JSON error with code.
+func (f *notesFeature) refuse(w http.ResponseWriter, r *http.Request, v *view, api bool, status int, code, message string) {
+	if api {
+		writeJSONError(w, status, code, message)
+		return
+	}
+	v.Error = message
+	f.p.render.render(w, r, status, "notes", v)
+}
+
 // page is GET /notes: the notes, sealed.
 func (f *notesFeature) page(w http.ResponseWriter, r *http.Request) {
-	v, _, ok := f.notesView(w, r)
+	v, _, ok := f.notesView(w, r, false)
 	if !ok {
 		return
 	}
@@ -134,103 +169,130 @@ func (f *notesFeature) page(w http.ResponseWriter, r *http.Request) {
 
 // post is POST /notes: do=add encrypts and stores a note, do=reveal
 // decrypts the notes for this answer only. Both ask the phone for the key.
+// A client that prefers JSON gets JSON answers (notes_json.go); a browser
+// gets the notes page.
 func (f *notesFeature) post(w http.ResponseWriter, r *http.Request) {
-	if !f.p.parseForm(w, r) {
+	api := accept.PrefersJSON(r.Header.Get("Accept"))
+	if api {
+		if !parseFormJSON(w, r) {
+			return
+		}
+	} else if !f.p.parseForm(w, r) {
 		return
 	}
-	v, sealed, ok := f.notesView(w, r)
+	v, sealed, ok := f.notesView(w, r, api)
 	if !ok {
 		return
 	}
 	if !v.TwoStepOn {
 		// No UNLOQ, no key: nothing to ask the phone.
-		v.Error = "Encrypted notes need two-step verification with UNLOQ: the key is released by your phone. Turn it on in Settings first."
-		f.p.render.render(w, r, http.StatusForbidden, "notes", v)
+		f.refuse(w, r, v, api, http.StatusForbidden, "unloq_required",
+			"Encrypted notes need two-step verification with UNLOQ: the key is released by your phone. Turn it on in Settings first.")
 		return
 	}
 	switch r.PostFormValue("do") {
 	case "add":
-		f.addNote(w, r, v)
+		f.addNote(w, r, v, api)
 	case "reveal":
-		f.revealNotes(w, r, v, sealed)
+		f.revealNotes(w, r, v, sealed, api)
 	default:
+		if api {
+			writeJSONError(w, http.StatusBadRequest, "bad_request", `Unknown notes action: send do=add (with note) or do=reveal.`)
+			return
+		}
 		http.Error(w, "unknown notes action", http.StatusBadRequest)
 	}
 }
 
-func (f *notesFeature) addNote(w http.ResponseWriter, r *http.Request, v *view) {
+func (f *notesFeature) addNote(w http.ResponseWriter, r *http.Request, v *view, api bool) {
 	text := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("note"), "\r\n", "\n"))
 	v.NoteDraft = text
+	var code, problem string
 	switch {
 	case text == "" || !utf8.ValidString(text):
-		v.Error = "Write something first: the note is empty."
+		code, problem = "invalid_note", "Write something first: the note is empty."
 	case utf8.RuneCountInString(text) > maxNoteRunes:
-		v.Error = fmt.Sprintf("A note may have at most %d characters.", maxNoteRunes)
+		code, problem = "invalid_note", fmt.Sprintf("A note may have at most %d characters.", maxNoteRunes)
 	case v.NoteCount >= maxNotesPerUser:
-		v.Error = fmt.Sprintf("You already have %d notes, the most this demo keeps. Delete them to add new ones.", maxNotesPerUser)
+		code, problem = "too_many_notes", fmt.Sprintf("You already have %d notes, the most this demo keeps. Delete them to add new ones.", maxNotesPerUser)
 	}
-	if v.Error != "" {
-		f.p.render.render(w, r, http.StatusUnprocessableEntity, "notes", v)
+	if problem != "" {
+		f.refuse(w, r, v, api, http.StatusUnprocessableEntity, code, problem)
 		return
 	}
 	key, err := f.add.Fetch(r.Context(), r)
 	if err != nil {
-		f.keyFailed(w, r, v, err, "Nothing was saved.")
+		f.keyFailed(w, r, v, api, err, "Nothing was saved.")
 		return
 	}
 	nk, err := noteKey(key)
 	clear(key)
 	if err != nil {
-		f.p.fail(w, r, "demo: add note", err)
+		f.failed(w, r, api, "demo: add note", err)
 		return
 	}
 	nonce, ct, err := sealNote(nk, v.User.ID, text)
 	clear(nk)
 	if err != nil {
-		f.p.fail(w, r, "demo: add note", err)
+		f.failed(w, r, api, "demo: add note", err)
 		return
 	}
-	if err := f.notes.Add(r.Context(), v.User.ID, nonce, ct); err != nil {
+	id, err := f.notes.Add(r.Context(), v.User.ID, nonce, ct)
+	if err != nil {
 		if errors.Is(err, ErrTooManyNotes) {
-			v.Error = fmt.Sprintf("You already have %d notes, the most this demo keeps. Nothing was saved.", maxNotesPerUser)
-			f.p.render.render(w, r, http.StatusUnprocessableEntity, "notes", v)
+			f.refuse(w, r, v, api, http.StatusUnprocessableEntity, "too_many_notes",
+				fmt.Sprintf("You already have %d notes, the most this demo keeps. Nothing was saved.", maxNotesPerUser))
 			return
 		}
-		f.p.fail(w, r, "demo: add note", err)
+		f.failed(w, r, api, "demo: add note", err)
 		return
 	}
 	f.p.log.InfoContext(r.Context(), "demo: note added", "user", v.User.ID)
+	if api {
+		writeJSON(w, http.StatusCreated, map[string]int64{"id": id})
+		return
+	}
 	http.Redirect(w, r, "/notes?m=note-added", http.StatusSeeOther)
 }
 
-func (f *notesFeature) revealNotes(w http.ResponseWriter, r *http.Request, v *view, sealed []sealedNote) {
+func (f *notesFeature) revealNotes(w http.ResponseWriter, r *http.Request, v *view, sealed []sealedNote, api bool) {
 	if len(sealed) == 0 {
 		// Nothing to decrypt: no push.
+		if api {
+			writeJSON(w, http.StatusOK, map[string][]noteJSON{"notes": {}})
+			return
+		}
 		v.NoticeKind, v.Notice = "info", "You have no notes yet."
 		f.p.render.render(w, r, http.StatusOK, "notes", v)
 		return
 	}
 	key, err := f.reveal.Fetch(r.Context(), r)
 	if err != nil {
-		f.keyFailed(w, r, v, err, "Your notes stay hidden.")
+		f.keyFailed(w, r, v, api, err, "Your notes stay hidden.")
 		return
 	}
 	nk, err := noteKey(key)
 	clear(key)
 	if err != nil {
-		f.p.fail(w, r, "demo: reveal notes", err)
+		f.failed(w, r, api, "demo: reveal notes", err)
 		return
 	}
 	defer clear(nk)
 	broken := 0
+	out := make([]noteJSON, len(sealed))
 	for i, s := range sealed {
+		out[i] = noteJSON{ID: s.ID, CreatedAt: s.Created.UTC()}
 		text, err := openNote(nk, v.User.ID, s.Nonce, s.Ciphertext)
 		if err != nil {
-			v.Notes[i].Broken = true
+			v.Notes[i].Broken, out[i].Broken = true, true
 			broken++
 			continue
 		}
-		v.Notes[i].Text = text
+		v.Notes[i].Text, out[i].Text = text, text
+	}
+	if api {
+		writeJSON(w, http.StatusOK, map[string][]noteJSON{"notes": out})
+		return
 	}
 	v.Revealed = true
 	v.NoticeKind, v.Notice = "ok", "Your phone released the key: the notes are decrypted for this page only. The key was not kept; reload or leave the page and they are hidden again."
@@ -240,36 +302,38 @@ func (f *notesFeature) revealNotes(w http.ResponseWriter, r *http.Request, v *vi
 	f.p.render.render(w, r, http.StatusOK, "notes", v)
 }
 
-// keyFailed shows why the phone released no key. Nothing changed.
-func (f *notesFeature) keyFailed(w http.ResponseWriter, r *http.Request, v *view, err error, nothing string) {
+// keyFailed says why the phone released no key: on the notes page, or for
+// api in JSON with encryptionkey.Status's code. Nothing changed.
+func (f *notesFeature) keyFailed(w http.ResponseWriter, r *http.Request, v *view, api bool, err error, nothing string) {
 	if errors.Is(err, context.Canceled) || errors.Is(err, encryptionkey.ErrCanceled) {
 		return // the browser went away
 	}
 	f.p.log.InfoContext(r.Context(), "demo: no encryption key", "err", err)
-	status, _ := encryptionkey.Status(err)
+	status, code := encryptionkey.Status(err)
+	var msg string
 	switch {
 	case errors.Is(err, encryptionkey.ErrDenied):
-		v.Error = "You declined the request on your phone. " + nothing
+		msg = "You declined the request on your phone. " + nothing
 	case errors.Is(err, encryptionkey.ErrTimeout):
-		v.Error = "Your phone did not answer in time. " + nothing
+		msg = "Your phone did not answer in time. " + nothing
 	case errors.Is(err, encryptionkey.ErrInFlight):
-		v.Error = "A request is already waiting on your phone: answer it there first. " + nothing
+		msg = "A request is already waiting on your phone: answer it there first. " + nothing
 	case errors.Is(err, encryptionkey.ErrNoUNLOQ):
-		v.Error = "Encrypted notes need two-step verification with UNLOQ. Turn it on in Settings first. " + nothing
+		msg = "Encrypted notes need two-step verification with UNLOQ. Turn it on in Settings first. " + nothing
 	case errors.Is(err, encryptionkey.ErrUnavailable), errors.Is(err, encryptionkey.ErrBadKey):
-		v.Error = "UNLOQ cannot be reached right now, so your phone could not release the key. " + nothing + " Please try again later."
+		msg = "UNLOQ cannot be reached right now, so your phone could not release the key. " + nothing + " Please try again later."
 	case errors.Is(err, encryptionkey.ErrNotLoggedIn), errors.Is(err, encryptionkey.ErrNotVerified), errors.Is(err, encryptionkey.ErrAccountChanged):
-		v.Error = "Your login changed. Please log in again. " + nothing
+		msg = "Your login changed. Please log in again. " + nothing
 	default:
-		v.Error = "Something went wrong. " + nothing
+		msg = "Something went wrong. " + nothing
 	}
-	f.p.render.render(w, r, status, "notes", v)
+	f.refuse(w, r, v, api, status, code, msg)
 }
 
 // confirmDelete is GET /notes/delete-all: what will happen, and the form
 // that asks the phone.
 func (f *notesFeature) confirmDelete(w http.ResponseWriter, r *http.Request) {
-	v, _, ok := f.notesView(w, r)
+	v, _, ok := f.notesView(w, r, false)
 	if !ok {
 		return
 	}
