@@ -239,6 +239,6 @@ select { font:inherit; font-size:13px; padding:4px 6px; border-radius:8px; borde
     </form>
   </div>
 </div>
-{{else}}<div class="empty">No profiles yet. Call POST /v1/enroll to create one.</div>{{end}}
+{{else}}<div class="empty">No accounts on this phone yet. Turn on two-step verification in the app (Settings): its QR code appears here to scan.</div>{{end}}
 {{end}}
 `))

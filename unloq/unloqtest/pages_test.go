@@ -59,6 +59,12 @@ func TestDevicePage(t *testing.T) {
 	c := srv.Client(t)
 	hc := noRedirect()
 
+	// Before any enrollment the page speaks to the person holding the
+	// phone, not to a developer.
+	_, empty := get(t, hc, srv.URL+"/device")
+	assert.Contains(t, empty, "No accounts on this phone yet")
+	assert.NotContains(t, empty, "/v1/enroll")
+
 	// A pending pairing shows a QR code and a Scan button.
 	_, err := c.Enroll(ctx(t), unloq.EnrollRequest{Email: alice, Name: "Alice's laptop"})
 	require.NoError(t, err)
