@@ -1,99 +1,27 @@
 package store_test
 
 import (
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
 	"github.com/stretchr/testify/require"
-	_ "modernc.org/sqlite" // driver "sqlite"
 
-	"github.com/unloq2fa/unloq2fa/internal/testenv"
+	"github.com/unloq2fa/unloq2fa/internal/sqltest"
 	"github.com/unloq2fa/unloq2fa/store"
 )
 
-// postgresDSNEnv names the variable that enables the PostgreSQL tests.
-const postgresDSNEnv = "UNLOQ2FA_POSTGRES_DSN"
-
-// backend is a database the SQL store is tested against.
-type backend struct {
-	name    string
-	dialect store.Dialect
-	// open returns a fresh connection pool, closed at cleanup. It skips
-	// (or, in CI, fails) t when the backend is unavailable.
-	open func(t testing.TB) *sql.DB
-}
-
-// backends lists SQLite (a file, and shared-cache memory) and PostgreSQL.
-func backends() []backend {
-	return []backend{
-		{name: "sqlite-file", dialect: store.DialectSQLite, open: openSQLiteFile},
-		{name: "sqlite-memory", dialect: store.DialectSQLite, open: openSQLiteMemory},
-		{name: "postgres", dialect: store.DialectPostgres, open: openPostgres},
-	}
-}
+// The databases are those of internal/sqltest: SQLite (a file, and
+// shared-cache memory) and PostgreSQL when UNLOQ2FA_POSTGRES_DSN is set.
 
 // forEachBackend runs fn as a subtest per backend.
-func forEachBackend(t *testing.T, fn func(t *testing.T, b backend, db *sql.DB)) {
+func forEachBackend(t *testing.T, fn func(t *testing.T, b sqltest.Backend, db *sql.DB)) {
 	t.Helper()
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			fn(t, b, b.open(t))
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			fn(t, b, b.Open(t))
 		})
 	}
-}
-
-// uniqueName returns prefix plus 12 random hex digits: a table name no other
-// test run uses.
-func uniqueName(t testing.TB, prefix string) string {
-	t.Helper()
-	var b [6]byte
-	_, err := rand.Read(b[:])
-	require.NoError(t, err)
-	return prefix + hex.EncodeToString(b[:])
-}
-
-// openSQLiteFile opens a new SQLite database file in a temporary directory.
-// WAL and a busy timeout let concurrent connections wait for each other.
-func openSQLiteFile(t testing.TB) *sql.DB {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "users.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	require.NoError(t, db.Ping())
-	return db
-}
-
-// openSQLiteMemory opens a new, uniquely named, shared-cache in-memory
-// SQLite database on a single connection.
-func openSQLiteMemory(t testing.TB) *sql.DB {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+uniqueName(t, "mem_")+"?mode=memory&cache=shared")
-	require.NoError(t, err)
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { _ = db.Close() })
-	require.NoError(t, db.Ping())
-	return db
-}
-
-// openPostgres connects to UNLOQ2FA_POSTGRES_DSN. Without it the test is
-// skipped, except in CI (CI=true), where it fails: CI installs PostgreSQL.
-func openPostgres(t testing.TB) *sql.DB {
-	t.Helper()
-	dsn := os.Getenv(postgresDSNEnv)
-	testenv.Require(t, dsn != "",
-		"PostgreSQL tests: set "+postgresDSNEnv+` (e.g. eval "$(bash .ci/postgres.sh)") to run them`)
-	db, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	require.NoError(t, db.Ping(), "connect to %s", postgresDSNEnv)
-	return db
 }
 
 // q double-quotes an identifier the test chose itself.
@@ -120,7 +48,7 @@ type schema struct {
 
 // defaultSchema uses the store's default column names and a unique table.
 func defaultSchema(t testing.TB) schema {
-	return schema{table: uniqueName(t, "unloq2fa_users_"), id: "id", email: "email", sf: "second_factor"}
+	return schema{table: sqltest.UniqueName(t, "unloq2fa_users_"), id: "id", email: "email", sf: "second_factor"}
 }
 
 // options returns the NewSQL options for s.
@@ -175,16 +103,16 @@ type seededSQL struct {
 }
 
 // newSQLStore creates a fresh table and a store over it.
-func newSQLStore(t testing.TB, b backend, db *sql.DB, s schema) *seededSQL {
+func newSQLStore(t testing.TB, b sqltest.Backend, db *sql.DB, s schema) *seededSQL {
 	t.Helper()
 	cols := textColumns
 	if s.unloq != "" {
 		cols += ", " + q(s.unloq) + " TEXT"
 	}
 	createTable(t, db, s, cols)
-	st, err := store.NewSQL(db, s.options(b.dialect)...)
+	st, err := store.NewSQL(db, s.options(b.Dialect)...)
 	require.NoError(t, err)
-	return &seededSQL{SQL: st, db: db, dialect: b.dialect, schema: s}
+	return &seededSQL{SQL: st, db: db, dialect: b.Dialect, schema: s}
 }
 
 // seedSQL is a storetest Seed function for seededSQL stores.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/unloq2fa/unloq2fa/internal/sqltest"
 	"github.com/unloq2fa/unloq2fa/store"
 )
 
@@ -15,8 +16,8 @@ const benchUsers = 1000
 // users, ids "u0"…, and those ids.
 func benchSQLite(b *testing.B) (*seededSQL, []string) {
 	b.Helper()
-	db := openSQLiteFile(b)
-	s := newSQLStore(b, backend{name: "sqlite-file", dialect: store.DialectSQLite}, db, defaultSchema(b))
+	db := sqltest.OpenSQLiteFile(b)
+	s := newSQLStore(b, sqltest.Backend{Name: "sqlite-file", Dialect: store.DialectSQLite}, db, defaultSchema(b))
 	tx, err := db.Begin()
 	require.NoError(b, err)
 	ids := make([]string, benchUsers)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/unloq2fa/unloq2fa/internal/sqltest"
 	"github.com/unloq2fa/unloq2fa/store"
 )
 
@@ -24,7 +25,7 @@ func columns(t *testing.T, db *sql.DB, table string) []string {
 }
 
 func TestAddSecondFactorColumn(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+	forEachBackend(t, func(t *testing.T, b sqltest.Backend, db *sql.DB) {
 		ctx := t.Context()
 		tests := []struct {
 			name    string
@@ -37,13 +38,13 @@ func TestAddSecondFactorColumn(t *testing.T) {
 			{"has the column", defaultSchema(t), textColumns,
 				[]string{"id", "email", "second_factor"}},
 			{"custom names lack the column",
-				schema{table: uniqueName(t, "Members_"), id: "member_id", email: "Mail", sf: "MFA"},
+				schema{table: sqltest.UniqueName(t, "Members_"), id: "member_id", email: "Mail", sf: "MFA"},
 				"%[1]s TEXT PRIMARY KEY, %[2]s TEXT", []string{"member_id", "Mail", "MFA"}},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
 				createTable(t, db, tc.sc, tc.columns)
-				s, err := store.NewSQL(db, tc.sc.options(b.dialect)...)
+				s, err := store.NewSQL(db, tc.sc.options(b.Dialect)...)
 				require.NoError(t, err)
 				insertRaw0 := fmt.Sprintf("INSERT INTO %s (%s, %s) VALUES ('u1', 'u1@example.com')", q(tc.sc.table), q(tc.sc.id), q(tc.sc.email))
 				_, err = db.Exec(insertRaw0)
@@ -69,7 +70,7 @@ func TestAddSecondFactorColumn(t *testing.T) {
 		}
 
 		t.Run("missing table", func(t *testing.T) {
-			s, err := store.NewSQL(db, store.WithDialect(b.dialect), store.WithTable(uniqueName(t, "absent_")))
+			s, err := store.NewSQL(db, store.WithDialect(b.Dialect), store.WithTable(sqltest.UniqueName(t, "absent_")))
 			require.NoError(t, err)
 			err = s.AddSecondFactorColumn(ctx)
 			require.Error(t, err)
@@ -79,7 +80,7 @@ func TestAddSecondFactorColumn(t *testing.T) {
 		t.Run("canceled context", func(t *testing.T) {
 			sc := defaultSchema(t)
 			createTable(t, db, sc, "%[1]s TEXT PRIMARY KEY, %[2]s TEXT")
-			s, err := store.NewSQL(db, sc.options(b.dialect)...)
+			s, err := store.NewSQL(db, sc.options(b.Dialect)...)
 			require.NoError(t, err)
 			canceled, cancel := context.WithCancel(ctx)
 			cancel()
@@ -88,8 +89,8 @@ func TestAddSecondFactorColumn(t *testing.T) {
 		})
 
 		t.Run("closed db", func(t *testing.T) {
-			closed := b.open(t)
-			s, err := store.NewSQL(closed, store.WithDialect(b.dialect), store.WithTable(uniqueName(t, "closed_")))
+			closed := b.Open(t)
+			s, err := store.NewSQL(closed, store.WithDialect(b.Dialect), store.WithTable(sqltest.UniqueName(t, "closed_")))
 			require.NoError(t, err)
 			require.NoError(t, closed.Close())
 			err = s.AddSecondFactorColumn(ctx)
@@ -102,7 +103,7 @@ func TestAddSecondFactorColumn(t *testing.T) {
 func TestAddSecondFactorColumnSQLiteIgnoresCase(t *testing.T) {
 	// SQLite identifiers are case-insensitive even when quoted, so an
 	// existing "Second_Factor" is the column; adding another would fail.
-	db := openSQLiteFile(t)
+	db := sqltest.OpenSQLiteFile(t)
 	sc := defaultSchema(t)
 	createTable(t, db, schema{table: sc.table, id: "id", email: "email", sf: "Second_Factor"}, textColumns)
 	s, err := store.NewSQL(db, sc.options(store.DialectSQLite)...)
@@ -113,17 +114,17 @@ func TestAddSecondFactorColumnSQLiteIgnoresCase(t *testing.T) {
 }
 
 func TestAddUnloqIDColumn(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+	forEachBackend(t, func(t *testing.T, b sqltest.Backend, db *sql.DB) {
 		ctx := t.Context()
 		for _, name := range []string{store.DefaultUnloqIDColumn, "Unloq_Ref"} {
 			t.Run(name, func(t *testing.T) {
 				sc := defaultSchema(t)
 				createTable(t, db, sc, textColumns)
-				insertRaw(t, db, b.dialect, sc, "u1", "u1@example.com", store.SecondFactorUNLOQ)
+				insertRaw(t, db, b.Dialect, sc, "u1", "u1@example.com", store.SecondFactorUNLOQ)
 
 				// The table lacks the column: a store that does not ask for
 				// it keeps working and keeps no ids.
-				plain, err := store.NewSQL(db, sc.options(b.dialect)...)
+				plain, err := store.NewSQL(db, sc.options(b.Dialect)...)
 				require.NoError(t, err)
 				assert.ErrorIs(t, plain.SetUnloqID(ctx, "u1", "42"), store.ErrUnloqIDUnsupported)
 				err = plain.AddUnloqIDColumn(ctx)
@@ -131,7 +132,7 @@ func TestAddUnloqIDColumn(t *testing.T) {
 				assert.Contains(t, err.Error(), "store: sql: add unloq id column: no column configured")
 
 				sc.unloq = name
-				s, err := store.NewSQL(db, sc.options(b.dialect)...)
+				s, err := store.NewSQL(db, sc.options(b.Dialect)...)
 				require.NoError(t, err)
 				_, err = s.User(ctx, "u1")
 				require.Error(t, err, "the column is configured but missing: fail closed")
@@ -161,7 +162,7 @@ func TestAddUnloqIDColumn(t *testing.T) {
 			sc := defaultSchema(t)
 			createTable(t, db, sc, textColumns)
 			sc.unloq = store.DefaultUnloqIDColumn
-			s, err := store.NewSQL(db, sc.options(b.dialect)...)
+			s, err := store.NewSQL(db, sc.options(b.Dialect)...)
 			require.NoError(t, err)
 			canceled, cancel := context.WithCancel(ctx)
 			cancel()
@@ -172,14 +173,14 @@ func TestAddUnloqIDColumn(t *testing.T) {
 }
 
 func TestSQLRefusesInvalidStoredUnloqID(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+	forEachBackend(t, func(t *testing.T, b sqltest.Backend, db *sql.DB) {
 		sc := defaultSchema(t)
 		sc.unloq = store.DefaultUnloqIDColumn
 		st := newSQLStore(t, b, db, sc)
 		for i, bad := range []string{" 42", "42\n", "４２"} {
 			id := fmt.Sprintf("raw-%d", i)
-			insertRaw(t, db, b.dialect, sc, id, "raw@example.com", store.SecondFactorUNLOQ)
-			ps := placeholders(b.dialect, 2)
+			insertRaw(t, db, b.Dialect, sc, id, "raw@example.com", store.SecondFactorUNLOQ)
+			ps := placeholders(b.Dialect, 2)
 			_, err := db.Exec(fmt.Sprintf("UPDATE %s SET %s = %s WHERE %s = %s", q(sc.table), q(sc.unloq), ps[0], q(sc.id), ps[1]), bad, id)
 			require.NoError(t, err)
 			_, err = st.User(t.Context(), id)

@@ -10,14 +10,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/unloq2fa/unloq2fa/internal/sqltest"
 	"github.com/unloq2fa/unloq2fa/store"
 	"github.com/unloq2fa/unloq2fa/store/storetest"
 )
 
 func TestSQLConformance(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			db := b.open(t)
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t)
 			storetest.Run(t, storetest.Harness{
 				New: func(t *testing.T) store.UserStore {
 					return newSQLStore(t, b, db, defaultSchema(t))
@@ -32,12 +33,12 @@ func TestSQLConformance(t *testing.T) {
 func TestSQLConformanceCustomNames(t *testing.T) {
 	// Mixed case (case-sensitive once quoted in PostgreSQL) and reserved
 	// words: both only work if every statement quotes the identifiers.
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			db := b.open(t)
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t)
 			storetest.Run(t, storetest.Harness{
 				New: func(t *testing.T) store.UserStore {
-					s := schema{table: uniqueName(t, "App_Accounts_"), id: "user", email: "Mail_Address", sf: "select"}
+					s := schema{table: sqltest.UniqueName(t, "App_Accounts_"), id: "user", email: "Mail_Address", sf: "select"}
 					return newSQLStore(t, b, db, s)
 				},
 				Seed:    seedSQL,
@@ -48,9 +49,9 @@ func TestSQLConformanceCustomNames(t *testing.T) {
 }
 
 func TestSQLConformanceUnloqID(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			db := b.open(t)
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t)
 			for name, mk := range map[string]func(t *testing.T) schema{
 				"default names": func(t *testing.T) schema {
 					sc := defaultSchema(t)
@@ -58,7 +59,7 @@ func TestSQLConformanceUnloqID(t *testing.T) {
 					return sc
 				},
 				"custom names": func(t *testing.T) schema {
-					return schema{table: uniqueName(t, "App_Accounts_"), id: "user", email: "Mail_Address", sf: "select", unloq: "Unloq_Ref"}
+					return schema{table: sqltest.UniqueName(t, "App_Accounts_"), id: "user", email: "Mail_Address", sf: "select", unloq: "Unloq_Ref"}
 				},
 			} {
 				t.Run(name, func(t *testing.T) {
@@ -75,7 +76,7 @@ func TestSQLConformanceUnloqID(t *testing.T) {
 }
 
 func TestNewSQLRejectsBadConfiguration(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+uniqueName(t, "cfg_")+"?mode=memory&cache=shared")
+	db, err := sql.Open("sqlite", "file:"+sqltest.UniqueName(t, "cfg_")+"?mode=memory&cache=shared")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 
@@ -163,13 +164,13 @@ func TestNewSQLRejectsBadConfiguration(t *testing.T) {
 }
 
 func TestSQLNullAndEmptyRead(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+	forEachBackend(t, func(t *testing.T, b sqltest.Backend, db *sql.DB) {
 		ctx := t.Context()
 		s := newSQLStore(t, b, db, defaultSchema(t))
-		insertRaw(t, db, b.dialect, s.schema, "null-sf", "n@example.com", nil)
-		insertRaw(t, db, b.dialect, s.schema, "empty-sf", "e@example.com", "")
-		insertRaw(t, db, b.dialect, s.schema, "unloq-sf", "u@example.com", "UNLOQ")
-		insertRaw(t, db, b.dialect, s.schema, "null-email", nil, "UNLOQ")
+		insertRaw(t, db, b.Dialect, s.schema, "null-sf", "n@example.com", nil)
+		insertRaw(t, db, b.Dialect, s.schema, "empty-sf", "e@example.com", "")
+		insertRaw(t, db, b.Dialect, s.schema, "unloq-sf", "u@example.com", "UNLOQ")
+		insertRaw(t, db, b.Dialect, s.schema, "null-email", nil, "UNLOQ")
 
 		tests := []store.User{
 			{ID: "null-sf", Email: "n@example.com", SecondFactor: ""},
@@ -186,15 +187,15 @@ func TestSQLNullAndEmptyRead(t *testing.T) {
 }
 
 func TestSQLClearWritesNULL(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+	forEachBackend(t, func(t *testing.T, b sqltest.Backend, db *sql.DB) {
 		ctx := t.Context()
 		s := newSQLStore(t, b, db, defaultSchema(t))
-		insertRaw(t, db, b.dialect, s.schema, "u1", "u1@example.com", "")
+		insertRaw(t, db, b.Dialect, s.schema, "u1", "u1@example.com", "")
 
 		raw := func() sql.NullString {
 			t.Helper()
 			var v sql.NullString
-			query := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", q(s.schema.sf), q(s.schema.table), q(s.schema.id), placeholders(b.dialect, 1)[0])
+			query := fmt.Sprintf("SELECT %s FROM %s WHERE %s = %s", q(s.schema.sf), q(s.schema.table), q(s.schema.id), placeholders(b.Dialect, 1)[0])
 			require.NoError(t, db.QueryRow(query, "u1").Scan(&v))
 			return v
 		}
@@ -206,12 +207,12 @@ func TestSQLClearWritesNULL(t *testing.T) {
 }
 
 func TestSQLStoredInvalidValueFailsClosed(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+	forEachBackend(t, func(t *testing.T, b sqltest.Backend, db *sql.DB) {
 		ctx := t.Context()
 		s := newSQLStore(t, b, db, defaultSchema(t))
 		for i, bad := range []string{"unloq", " UNLOQ", "UNLOQ ", "OTP", "yes"} {
 			id := fmt.Sprintf("bad-%d", i)
-			insertRaw(t, db, b.dialect, s.schema, id, "b@example.com", bad)
+			insertRaw(t, db, b.Dialect, s.schema, id, "b@example.com", bad)
 
 			_, err := s.User(ctx, id)
 			require.Error(t, err, "stored %q", bad)
@@ -229,14 +230,14 @@ func TestSQLStoredInvalidValueFailsClosed(t *testing.T) {
 }
 
 func TestSQLDuplicateIDsFailClosed(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+	forEachBackend(t, func(t *testing.T, b sqltest.Backend, db *sql.DB) {
 		ctx := t.Context()
 		sc := defaultSchema(t)
 		createTable(t, db, sc, "%s TEXT, %s TEXT, %s TEXT") // no unique id
-		s, err := store.NewSQL(db, sc.options(b.dialect)...)
+		s, err := store.NewSQL(db, sc.options(b.Dialect)...)
 		require.NoError(t, err)
-		insertRaw(t, db, b.dialect, sc, "dup", "one@example.com", nil)
-		insertRaw(t, db, b.dialect, sc, "dup", "two@example.com", nil)
+		insertRaw(t, db, b.Dialect, sc, "dup", "one@example.com", nil)
+		insertRaw(t, db, b.Dialect, sc, "dup", "two@example.com", nil)
 
 		_, err = s.User(ctx, "dup")
 		require.Error(t, err)
@@ -256,14 +257,14 @@ func TestSQLDuplicateIDsFailClosed(t *testing.T) {
 }
 
 func TestSQLIntegerIDColumn(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+	forEachBackend(t, func(t *testing.T, b sqltest.Backend, db *sql.DB) {
 		ctx := t.Context()
 		sc := defaultSchema(t)
 		createTable(t, db, sc, "%s INTEGER PRIMARY KEY, %s TEXT, %s TEXT")
-		s, err := store.NewSQL(db, sc.options(b.dialect)...)
+		s, err := store.NewSQL(db, sc.options(b.Dialect)...)
 		require.NoError(t, err)
-		insertRaw(t, db, b.dialect, sc, 1, "one@example.com", nil)
-		insertRaw(t, db, b.dialect, sc, 10, "ten@example.com", "UNLOQ")
+		insertRaw(t, db, b.Dialect, sc, 1, "one@example.com", nil)
+		insertRaw(t, db, b.Dialect, sc, 10, "ten@example.com", "UNLOQ")
 
 		u, err := s.User(ctx, "1")
 		require.NoError(t, err)
@@ -282,7 +283,7 @@ func TestSQLIntegerIDColumn(t *testing.T) {
 			require.Error(t, err, "User(%q)", id)
 			err = s.SetSecondFactor(ctx, id, store.SecondFactorUNLOQ)
 			require.Error(t, err, "SetSecondFactor(%q)", id)
-			if b.dialect == store.DialectSQLite {
+			if b.Dialect == store.DialectSQLite {
 				assert.ErrorIs(t, err, store.ErrUserNotFound, "SetSecondFactor(%q)", id)
 			}
 		}
@@ -299,15 +300,15 @@ func TestSQLIntegerIDColumn(t *testing.T) {
 
 func TestSQLCaseInsensitiveCollationStillExact(t *testing.T) {
 	// A NOCASE id column would match "ALICE" for "alice"; the store must not.
-	for _, b := range backends()[:2] { // SQLite only: COLLATE NOCASE is SQLite's
-		t.Run(b.name, func(t *testing.T) {
-			db := b.open(t)
+	for _, b := range sqltest.Backends()[:2] { // SQLite only: COLLATE NOCASE is SQLite's
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t)
 			ctx := t.Context()
 			sc := defaultSchema(t)
 			createTable(t, db, sc, "%s TEXT COLLATE NOCASE PRIMARY KEY, %s TEXT, %s TEXT")
-			s, err := store.NewSQL(db, sc.options(b.dialect)...)
+			s, err := store.NewSQL(db, sc.options(b.Dialect)...)
 			require.NoError(t, err)
-			insertRaw(t, db, b.dialect, sc, "alice", "a@example.com", nil)
+			insertRaw(t, db, b.Dialect, sc, "alice", "a@example.com", nil)
 
 			_, err = s.User(ctx, "ALICE")
 			assert.ErrorIs(t, err, store.ErrUserNotFound)
@@ -320,7 +321,7 @@ func TestSQLCaseInsensitiveCollationStillExact(t *testing.T) {
 }
 
 func TestSQLSystemErrorsAreNotNotFound(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend, _ *sql.DB) {
+	forEachBackend(t, func(t *testing.T, b sqltest.Backend, _ *sql.DB) {
 		ctx := t.Context()
 		tests := []struct {
 			name     string
@@ -330,9 +331,9 @@ func TestSQLSystemErrorsAreNotNotFound(t *testing.T) {
 			{"closed db", func(t *testing.T) *store.SQL {
 				// A pool of its own (closing it must not stop the cleanup of
 				// another test's table), over a database that has the user.
-				db := b.open(t)
+				db := b.Open(t)
 				s := newSQLStore(t, b, db, defaultSchema(t))
-				insertRaw(t, db, b.dialect, s.schema, "u1", "u1@example.com", nil)
+				insertRaw(t, db, b.Dialect, s.schema, "u1", "u1@example.com", nil)
 				_, err := s.User(ctx, "u1")
 				require.NoError(t, err)
 				_, err = db.Exec("DROP TABLE " + q(s.schema.table))
@@ -341,15 +342,15 @@ func TestSQLSystemErrorsAreNotNotFound(t *testing.T) {
 				return s.SQL
 			}, false},
 			{"missing table", func(t *testing.T) *store.SQL {
-				s, err := store.NewSQL(b.open(t), store.WithDialect(b.dialect), store.WithTable(uniqueName(t, "missing_")))
+				s, err := store.NewSQL(b.Open(t), store.WithDialect(b.Dialect), store.WithTable(sqltest.UniqueName(t, "missing_")))
 				require.NoError(t, err)
 				return s
 			}, false},
 			{"missing column", func(t *testing.T) *store.SQL {
-				db := b.open(t)
+				db := b.Open(t)
 				sc := defaultSchema(t)
 				createTable(t, db, sc, "%[1]s TEXT PRIMARY KEY, %[2]s TEXT")
-				s, err := store.NewSQL(db, sc.options(b.dialect)...)
+				s, err := store.NewSQL(db, sc.options(b.Dialect)...)
 				require.NoError(t, err)
 				return s
 			}, false},
@@ -383,9 +384,9 @@ func TestSQLSystemErrorsAreNotNotFound(t *testing.T) {
 }
 
 func TestSQLDeadlineExceeded(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, b backend, db *sql.DB) {
+	forEachBackend(t, func(t *testing.T, b sqltest.Backend, db *sql.DB) {
 		s := newSQLStore(t, b, db, defaultSchema(t))
-		insertRaw(t, db, b.dialect, s.schema, "u1", "u1@example.com", nil)
+		insertRaw(t, db, b.Dialect, s.schema, "u1", "u1@example.com", nil)
 		ctx, cancel := context.WithTimeout(context.Background(), 0)
 		defer cancel()
 		_, err := s.User(ctx, "u1")
@@ -401,13 +402,13 @@ func TestSQLDeadlineExceeded(t *testing.T) {
 // misconfigured returns a store whose option names a column that the
 // (default, seeded) table lacks. SQLite would read an unknown double-quoted
 // name as a string literal; the store must still get an error.
-func misconfigured(t *testing.T, b backend, opt store.SQLOption) *store.SQL {
+func misconfigured(t *testing.T, b sqltest.Backend, opt store.SQLOption) *store.SQL {
 	t.Helper()
-	db := b.open(t)
+	db := b.Open(t)
 	sc := defaultSchema(t)
 	createTable(t, db, sc, textColumns)
-	insertRaw(t, db, b.dialect, sc, "u1", "u1@example.com", nil)
-	s, err := store.NewSQL(db, append(sc.options(b.dialect), opt)...)
+	insertRaw(t, db, b.Dialect, sc, "u1", "u1@example.com", nil)
+	s, err := store.NewSQL(db, append(sc.options(b.Dialect), opt)...)
 	require.NoError(t, err)
 	return s
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/unloq2fa/unloq2fa/handlers/recovery"
 	"github.com/unloq2fa/unloq2fa/handlers/recovery/recoverytest"
+	"github.com/unloq2fa/unloq2fa/internal/sqltest"
 	"github.com/unloq2fa/unloq2fa/store"
 )
 
@@ -22,9 +23,9 @@ func TestMemoryStoreConformance(t *testing.T) {
 }
 
 func TestSQLStoreConformance(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			db := b.open(t)
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t)
 			recoverytest.Run(t, recoverytest.Harness{
 				New: func(t *testing.T) recovery.CodeStore { return newSQLStore(t, b, db) },
 			})
@@ -33,9 +34,9 @@ func TestSQLStoreConformance(t *testing.T) {
 }
 
 func TestSQLStoreCreateTableIsIdempotent(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			db := b.open(t)
+	for _, b := range sqltest.Backends() {
+		t.Run(b.Name, func(t *testing.T) {
+			db := b.Open(t)
 			s := newSQLStore(t, b, db)
 			ctx := context.Background()
 			require.NoError(t, s.Replace(ctx, "alice", []recovery.Hashed{{ID: "a001", Hash: []byte("h")}}))
@@ -48,8 +49,8 @@ func TestSQLStoreCreateTableIsIdempotent(t *testing.T) {
 }
 
 func TestSQLStoreWithoutTableFailsClosed(t *testing.T) {
-	db := openSQLiteMemory(t)
-	s, err := recovery.NewSQLStore(db, recovery.WithTable(uniqueName(t, "missing_")))
+	db := sqltest.OpenSQLiteMemory(t)
+	s, err := recovery.NewSQLStore(db, recovery.WithTable(sqltest.UniqueName(t, "missing_")))
 	require.NoError(t, err)
 	ctx := context.Background()
 	called := false
@@ -63,7 +64,7 @@ func TestSQLStoreWithoutTableFailsClosed(t *testing.T) {
 }
 
 func TestSQLStoreDefaultTable(t *testing.T) {
-	db := openSQLiteMemory(t)
+	db := sqltest.OpenSQLiteMemory(t)
 	s, err := recovery.NewSQLStore(db)
 	require.NoError(t, err)
 	require.NoError(t, s.CreateTable(context.Background()))
@@ -73,7 +74,7 @@ func TestSQLStoreDefaultTable(t *testing.T) {
 }
 
 func TestNewSQLStoreRejectsBadConfiguration(t *testing.T) {
-	db, err := sql.Open("sqlite", "file:"+uniqueName(t, "cfg_")+"?mode=memory&cache=shared")
+	db, err := sql.Open("sqlite", "file:"+sqltest.UniqueName(t, "cfg_")+"?mode=memory&cache=shared")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
 
