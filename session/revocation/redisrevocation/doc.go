@@ -31,6 +31,12 @@
 // the prefix and user keys in one slot, which this package does not
 // arrange.
 //
+// "Log out everywhere" is a user epoch: logins issued at or before a time
+// taken from the clock of the instance that wrote it. Logins carry the
+// issue time of the instance that issued them, so the instances' clocks
+// must agree (NTP): a login issued within the clock skew before an epoch
+// written by an instance whose clock runs ahead can outlive it.
+//
 // Call [Store.Close] to stop the background goroutine; the Redis client
 // stays the caller's.
 package redisrevocation
