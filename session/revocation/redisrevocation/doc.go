@@ -35,7 +35,7 @@
 // taken from the clock of the instance that wrote it. Logins carry the
 // issue time of the instance that issued them, so the instances' clocks
 // must agree (NTP): a login issued within the clock skew before an epoch
-// written by an instance whose clock runs ahead can outlive it.
+// written by an instance whose clock runs behind can outlive it.
 //
 // Call [Store.Close] to stop the background goroutine; the Redis client
 // stays the caller's.
