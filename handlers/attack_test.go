@@ -289,7 +289,7 @@ func TestAttackPendingWindowBoundary(t *testing.T) {
 		b := e.browser()
 		b.login("1", "/x")
 		pw := time.Unix(time.Now().Unix(), 0) // the session stores whole seconds
-		time.Sleep(pw.Add(10 * time.Minute).Sub(time.Now()))
+		time.Sleep(time.Until(pw.Add(10 * time.Minute)))
 		r := b.get("/uauth/login?token=" + tok)
 		assert.Equal(t, http.StatusUnauthorized, r.code, r.String())
 		assert.Contains(t, r.body, `data-code="pending_expired"`)
@@ -301,7 +301,7 @@ func TestAttackPendingWindowBoundary(t *testing.T) {
 		b2 := e.browser()
 		b2.login("1", "/ok")
 		pw = time.Unix(time.Now().Unix(), 0)
-		time.Sleep(pw.Add(10*time.Minute - time.Second).Sub(time.Now()))
+		time.Sleep(time.Until(pw.Add(10*time.Minute - time.Second)))
 		r = b2.get("/uauth/login?token=" + tok)
 		assert.Equal(t, http.StatusSeeOther, r.code, r.String())
 		assert.Equal(t, "/ok", r.loc)
