@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -282,28 +283,29 @@ func TestAttackCallbackRacesPush(t *testing.T) {
 // TestAttackPendingWindowBoundary: at exactly the pending TTL the login
 // has expired (no token exchange); one second before it still works.
 func TestAttackPendingWindowBoundary(t *testing.T) {
-	e := newEnv(t, withFakeClock())
-	tok := e.token(alice)
-	b := e.browser()
-	b.login("1", "/x")
-	pw := time.Unix(e.clock.Now().Unix(), 0) // the session stores whole seconds
-	e.clock.Advance(pw.Add(10 * time.Minute).Sub(e.clock.Now()))
-	r := b.get("/uauth/login?token=" + tok)
-	assert.Equal(t, http.StatusUnauthorized, r.code, r.String())
-	assert.Contains(t, r.body, `data-code="pending_expired"`)
-	assert.Zero(t, e.countRequests("/v1/token"))
-	r = b.post("/login/two-step", nil)
-	assert.Equal(t, "/login", r.loc)
-	assert.Zero(t, e.countRequests("/v1/authenticate"))
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, inBubble())
+		tok := e.token(alice)
+		b := e.browser()
+		b.login("1", "/x")
+		pw := time.Unix(time.Now().Unix(), 0) // the session stores whole seconds
+		time.Sleep(time.Until(pw.Add(10 * time.Minute)))
+		r := b.get("/uauth/login?token=" + tok)
+		assert.Equal(t, http.StatusUnauthorized, r.code, r.String())
+		assert.Contains(t, r.body, `data-code="pending_expired"`)
+		assert.Zero(t, e.countRequests("/v1/token"))
+		r = b.post("/login/two-step", nil)
+		assert.Equal(t, "/login", r.loc)
+		assert.Zero(t, e.countRequests("/v1/authenticate"))
 
-	e.clock.Advance(-10 * time.Minute)
-	b2 := e.browser()
-	b2.login("1", "/ok")
-	pw = time.Unix(e.clock.Now().Unix(), 0)
-	e.clock.Advance(pw.Add(10*time.Minute - time.Second).Sub(e.clock.Now()))
-	r = b2.get("/uauth/login?token=" + tok)
-	assert.Equal(t, http.StatusSeeOther, r.code, r.String())
-	assert.Equal(t, "/ok", r.loc)
+		b2 := e.browser()
+		b2.login("1", "/ok")
+		pw = time.Unix(time.Now().Unix(), 0)
+		time.Sleep(time.Until(pw.Add(10*time.Minute - time.Second)))
+		r = b2.get("/uauth/login?token=" + tok)
+		assert.Equal(t, http.StatusSeeOther, r.code, r.String())
+		assert.Equal(t, "/ok", r.loc)
+	})
 }
 
 // TestAttackLoginAfterLogout: once the browser logged out, a token (even

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -87,43 +88,44 @@ func TestCallbackRejects(t *testing.T) {
 }
 
 func TestCallbackNeedsPendingLogin(t *testing.T) {
-	e := newEnv(t, withFakeClock())
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, inBubble())
 
-	// No login in this browser: the token is not even exchanged.
-	anon := e.browser()
-	tok := e.token(alice)
-	r := anon.get("/uauth/login?token=" + tok)
-	assert.Equal(t, http.StatusUnauthorized, r.code)
-	assert.Equal(t, "anonymous", anon.state().State)
-	assert.Zero(t, e.countRequests("/v1/token"))
+		// No login in this browser: the token is not even exchanged.
+		anon := e.browser()
+		tok := e.token(alice)
+		r := anon.get("/uauth/login?token=" + tok)
+		assert.Equal(t, http.StatusUnauthorized, r.code)
+		assert.Equal(t, "anonymous", anon.state().State)
+		assert.Zero(t, e.countRequests("/v1/token"))
 
-	// A verified session does not take a token either.
-	v := e.browser()
-	v.loginVerified("3", carol)
-	r = v.get("/uauth/login?token=" + tok)
-	assert.Equal(t, http.StatusUnauthorized, r.code)
-	assert.Zero(t, e.countRequests("/v1/token"))
+		// A verified session does not take a token either.
+		v := e.browser()
+		v.loginVerified("3", carol)
+		r = v.get("/uauth/login?token=" + tok)
+		assert.Equal(t, http.StatusUnauthorized, r.code)
+		assert.Zero(t, e.countRequests("/v1/token"))
 
-	// An expired pending login: refused, not completed.
-	b := e.browser()
-	b.login("1", "/x")
-	e.clock.Advance(10*time.Minute + time.Second)
-	r = b.get("/uauth/login?token=" + tok)
-	assert.Equal(t, http.StatusUnauthorized, r.code)
-	assert.Contains(t, r.body, `data-code="pending_expired"`)
-	assert.Equal(t, "pending_expired", b.state().State)
-	assert.Zero(t, e.countRequests("/v1/token"))
-	ev, ok := e.events.last(handlers.EventFailed)
-	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.CodePendingExpired)
+		// An expired pending login: refused, not completed.
+		b := e.browser()
+		b.login("1", "/x")
+		time.Sleep(10*time.Minute + time.Second)
+		r = b.get("/uauth/login?token=" + tok)
+		assert.Equal(t, http.StatusUnauthorized, r.code)
+		assert.Contains(t, r.body, `data-code="pending_expired"`)
+		assert.Equal(t, "pending_expired", b.state().State)
+		assert.Zero(t, e.countRequests("/v1/token"))
+		ev, ok := e.events.last(handlers.EventFailed)
+		require.True(t, ok)
+		assert.ErrorIs(t, ev.Err, handlers.CodePendingExpired)
 
-	// The token, never exchanged, still works for the right login.
-	e.clock.Advance(-11 * time.Minute)
-	b2 := e.browser()
-	b2.login("1", "/ok")
-	r = b2.get("/uauth/login?token=" + tok)
-	assert.Equal(t, http.StatusSeeOther, r.code, r.String())
-	assert.Equal(t, "/ok", r.loc)
+		// The token, never exchanged, still works for the right login.
+		b2 := e.browser()
+		b2.login("1", "/ok")
+		r = b2.get("/uauth/login?token=" + tok)
+		assert.Equal(t, http.StatusSeeOther, r.code, r.String())
+		assert.Equal(t, "/ok", r.loc)
+	})
 }
 
 func TestCallbackStoreEmailMustMatch(t *testing.T) {

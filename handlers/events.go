@@ -56,7 +56,7 @@ type Event struct {
 }
 
 func (h *Handlers) emit(ctx context.Context, kind EventKind, flow, userID, ip string, err error) {
-	h.emitEvent(ctx, Event{Kind: kind, Flow: flow, UserID: userID, IP: ip, Time: h.cfg.now(), Err: err})
+	h.emitEvent(ctx, Event{Kind: kind, Flow: flow, UserID: userID, IP: ip, Time: time.Now(), Err: err})
 }
 
 func (h *Handlers) emitEvent(ctx context.Context, ev Event) {

@@ -212,7 +212,7 @@ func (h *Handlers) unavailable(w http.ResponseWriter, r *http.Request, flow stri
 }
 
 // pendingErr reports whether sess may complete its second factor now: it
-// must be pending by the Manager's clock and by the handlers' clock.
+// must be pending by the Manager's clock and by the real clock.
 func (h *Handlers) pendingErr(sess *session.Session) error {
 	switch sess.State() {
 	case session.StatePending:
@@ -225,7 +225,7 @@ func (h *Handlers) pendingErr(sess *session.Session) error {
 		return CodeNotPending
 	}
 	pw := sess.PasswordAt()
-	if pw.IsZero() || !h.cfg.now().Before(pw.Add(h.sm.PendingTTL())) {
+	if pw.IsZero() || !time.Now().Before(pw.Add(h.sm.PendingTTL())) {
 		return CodePendingExpired
 	}
 	return nil

@@ -157,7 +157,7 @@ type envConfig struct {
 	clientOpts []unloq.Option
 	hoptsFn    func(*env) []handlers.Option // options that need the simulator's URL
 	client     *unloq.Client                // replaces the simulator's client (stub tests)
-	fakeClock  bool
+	bubble     bool                         // run without sockets, inside a synctest bubble
 	pendingTTL time.Duration
 }
 
@@ -176,7 +176,16 @@ func withSessionOpts(o ...session.Option) envOption {
 	return func(c *envConfig) { c.smOpts = append(c.smOpts, o...) }
 }
 func withClient(cl *unloq.Client) envOption { return func(c *envConfig) { c.client = cl } }
-func withFakeClock() envOption              { return func(c *envConfig) { c.fakeClock = true } }
+func withClientOpts(o ...unloq.Option) envOption {
+	return func(c *envConfig) { c.clientOpts = append(c.clientOpts, o...) }
+}
+
+// inBubble serves the app and the simulator without sockets (see
+// handlerTransport), so that newEnv can be called inside synctest.Test,
+// where time.Now and timers run on the bubble's fake clock and
+// time.Sleep moves it at once. The simulator keeps a frozen clock of its
+// own, so that its tokens do not age while the app's clock jumps.
+func inBubble() envOption { return func(c *envConfig) { c.bubble = true } }
 
 // env is an app (password login, settings page, the handlers) in front of
 // a simulated UNLOQ.
@@ -187,10 +196,13 @@ type env struct {
 	sm     *session.Manager
 	users  *fakeStore
 	h      *handlers.Handlers
-	app    *httptest.Server
-	clock  *unloqtest.FakeClock // nil unless withFakeClock
-	events *eventLog
-	logs   *syncBuffer
+	app    *httptest.Server // only its URL is set (and nothing listens) inBubble
+	// simHTTP and appHTTP reach the simulator and the app: the default
+	// transport normally, handlerTransport inBubble.
+	simHTTP *http.Client
+	appHTTP http.RoundTripper
+	events  *eventLog
+	logs    *syncBuffer
 }
 
 func newEnv(t *testing.T, opts ...envOption) *env {
@@ -206,12 +218,28 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		unloqtest.WithAPIKey(testAPIKey),
 		unloqtest.WithApprovalTimeout(300 * time.Millisecond),
 	}, cfg.simOpts...)
-	e.sim = unloqtest.NewServer(t, simOpts...)
-	e.client = e.sim.Client(t, append([]unloq.Option{
+	clientOpts := append([]unloq.Option{
 		unloq.WithApprovalTimeout(2 * time.Second),
 		unloq.WithCallTimeout(time.Second),
 		unloq.WithLogger(logger),
-	}, cfg.clientOpts...)...)
+	}, cfg.clientOpts...)
+	if cfg.bubble {
+		sim, err := unloqtest.New(append(simOpts, unloqtest.WithClock(unloqtest.NewFakeClock(time.Now())))...)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = sim.Close() })
+		e.sim = &unloqtest.Server{Server: &httptest.Server{URL: "http://unloq.test"}, Sim: sim}
+		e.simHTTP = &http.Client{Transport: handlerTransport{sim}}
+		e.client, err = unloq.NewClient(testAPIKey, append([]unloq.Option{
+			unloq.WithBaseURL(e.sim.URL + "/v1"),
+			unloq.WithAllowHTTP(),
+			unloq.WithHTTPClient(e.simHTTP),
+		}, clientOpts...)...)
+		require.NoError(t, err)
+	} else {
+		e.sim = unloqtest.NewServer(t, simOpts...)
+		e.simHTTP = http.DefaultClient
+		e.client = e.sim.Client(t, clientOpts...)
+	}
 	client := e.client
 	if cfg.client != nil {
 		client = cfg.client
@@ -229,11 +257,6 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		// Both modes by default, so that the callback route exists; tests
 		// of push-only behaviour set WithMode(ModePush).
 		handlers.WithWidgetKey("sim-widget-key"),
-	}
-	if cfg.fakeClock {
-		e.clock = unloqtest.NewFakeClock(time.Now())
-		smOpts = append(smOpts, session.WithClock(e.clock.Now))
-		hopts = append(hopts, handlers.WithClock(e.clock.Now))
 	}
 	sm, err := session.NewManager(smOpts...)
 	require.NoError(t, err)
@@ -305,6 +328,11 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	h.Mount(mux.Handle)
+	if cfg.bubble {
+		e.app = &httptest.Server{URL: "http://app.test"}
+		e.appHTTP = handlerTransport{mux}
+		return e
+	}
 	e.app = httptest.NewServer(mux)
 	t.Cleanup(e.app.Close)
 	return e
@@ -338,7 +366,7 @@ func (e *env) token(email string) string {
 	e.behave(email, unloqtest.BehaviorApprove)
 	defer e.behave(email, prev)
 	form := url.Values{"key": {e.sim.Sim.WidgetKey()}, "email": {email}}
-	resp, err := http.PostForm(e.sim.URL+"/widget/authenticate", form)
+	resp, err := e.simHTTP.PostForm(e.sim.URL+"/widget/authenticate", form)
 	require.NoError(e.t, err)
 	defer resp.Body.Close()
 	require.Equal(e.t, http.StatusOK, resp.StatusCode)
@@ -384,6 +412,7 @@ func (e *env) browser() *browser {
 	require.NoError(e.t, err)
 	return &browser{t: e.t, e: e, ctx: context.Background(), c: &http.Client{
 		Jar:           jar,
+		Transport:     e.appHTTP,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }

@@ -109,7 +109,6 @@ type config struct {
 	logger          *slog.Logger
 	origins         []string
 	appName         string
-	now             func() time.Time
 	clientIP        func(*http.Request) string
 	acct            accountConfig     // UNLOQ address and action codes (account options)
 	recovery        *recovery.Service // WithRecoveryCodes; nil = off
@@ -125,7 +124,6 @@ func defaultConfig() config {
 		paths:           DefaultPaths(),
 		pushLimit:       DefaultPushLimit,
 		pushWindow:      DefaultPushWindow,
-		now:             time.Now,
 	}
 }
 
@@ -333,18 +331,6 @@ func WithAppName(name string) Option {
 			return errors.New("handlers: WithAppName: empty or too long name")
 		}
 		c.appName = name
-		return nil
-	}
-}
-
-// WithClock sets the time source (tests use a fake clock). The pending
-// window is checked both with the session Manager's clock and with this one.
-func WithClock(now func() time.Time) Option {
-	return func(c *config) error {
-		if now == nil {
-			return errors.New("handlers: WithClock: nil clock")
-		}
-		c.now = now
 		return nil
 	}
 }

@@ -54,7 +54,6 @@ func TestNewValidatesOptions(t *testing.T) {
 		"nil logger":              handlers.WithLogger(nil),
 		"bad origin":              handlers.WithTrustedOrigins("not an origin"),
 		"empty app name":          handlers.WithAppName(""),
-		"nil clock":               handlers.WithClock(nil),
 		"nil client IP":           handlers.WithClientIP(nil),
 		"widget mode without key": handlers.WithMode(handlers.ModeWidget),
 		"duplicate paths":         handlers.WithPaths(handlers.Paths{Disable: "/settings/2fa/enable"}),

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -218,16 +219,18 @@ func TestRecoveryCodeStoreDownFailsClosed(t *testing.T) {
 }
 
 func TestRecoveryCodeAfterPendingWindow(t *testing.T) {
-	e := newRecEnv(t, nil, withFakeClock())
-	codes := e.generate("1")
-	b := e.browser()
-	b.login("1", "")
-	e.clock.Advance(11 * time.Minute) // the pending window is 10 minutes
-	r := useCode(b, codes[0])
-	require.Equal(t, http.StatusSeeOther, r.code, r.String())
-	assert.Equal(t, "/login", r.loc)
-	assert.Equal(t, "anonymous", b.state().State)
-	assert.Equal(t, 3, e.left("1"), "the code was not spent")
+	synctest.Test(t, func(t *testing.T) {
+		e := newRecEnv(t, nil, inBubble())
+		codes := e.generate("1")
+		b := e.browser()
+		b.login("1", "")
+		time.Sleep(11 * time.Minute) // the pending window is 10 minutes
+		r := useCode(b, codes[0])
+		require.Equal(t, http.StatusSeeOther, r.code, r.String())
+		assert.Equal(t, "/login", r.loc)
+		assert.Equal(t, "anonymous", b.state().State)
+		assert.Equal(t, 3, e.left("1"), "the code was not spent")
+	})
 }
 
 func TestRecoveryCodeCrossSiteRefused(t *testing.T) {
@@ -513,10 +516,12 @@ func TestCustomSecondFactor(t *testing.T) {
 }
 
 func TestCustomSecondFactorExpired(t *testing.T) {
-	e := newEnv(t, withFakeClock())
-	b := e.browser()
-	b.login("1", "")
-	e.clock.Advance(11 * time.Minute)
-	r := b.post("/_test/factor", url.Values{"ok": {"yes"}, "user": {"1"}, "factor": {"x"}})
-	assert.Equal(t, http.StatusForbidden, r.code, "PendingUser reports no pending login")
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, inBubble())
+		b := e.browser()
+		b.login("1", "")
+		time.Sleep(11 * time.Minute)
+		r := b.post("/_test/factor", url.Values{"ok": {"yes"}, "user": {"1"}, "factor": {"x"}})
+		assert.Equal(t, http.StatusForbidden, r.code, "PendingUser reports no pending login")
+	})
 }

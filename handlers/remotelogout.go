@@ -146,7 +146,7 @@ func (rl *remoteLogout) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(http.StatusNotFound, "unknown_session", "no session of this application")
 		return
 	}
-	now := h.cfg.now()
+	now := time.Now()
 	left := pwAt.Add(h.sm.MaxAge()).Sub(now)
 	if left <= 0 {
 		answer(http.StatusGone, "stale", "the session has expired")

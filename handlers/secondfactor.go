@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/unloq2fa/unloq2fa/session"
 )
@@ -122,7 +123,7 @@ func (h *Handlers) finishLogin(w http.ResponseWriter, r *http.Request, sess *ses
 	if err := sess.Save(w, r); err != nil {
 		return wrap(op, CodeSession, err)
 	}
-	h.emitEvent(ctx, Event{Kind: EventApproved, Flow: FlowLogin, UserID: sess.UserID(), IP: h.clientIP(r), Time: h.cfg.now(), Factor: factor})
+	h.emitEvent(ctx, Event{Kind: EventApproved, Flow: FlowLogin, UserID: sess.UserID(), IP: h.clientIP(r), Time: time.Now(), Factor: factor})
 	setSecurityHeaders(w)
 	h.redirect(w, r, next, map[string]any{"state": "verified"})
 	return nil

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/unloq2fa/unloq2fa/handlers"
+	"github.com/unloq2fa/unloq2fa/unloq"
 	"github.com/unloq2fa/unloq2fa/unloq/unloqtest"
 )
 
@@ -58,59 +60,66 @@ func TestTwoStepPushApproved(t *testing.T) {
 }
 
 func TestTwoStepOnlyForPendingSessions(t *testing.T) {
-	e := newEnv(t, withFakeClock())
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, inBubble())
 
-	anon := e.browser()
-	r := anon.get("/login/two-step")
-	assert.Equal(t, http.StatusSeeOther, r.code)
-	assert.Equal(t, "/login", r.loc)
-	r = anon.post("/login/two-step", nil)
-	assert.Equal(t, http.StatusSeeOther, r.code)
-	assert.Equal(t, "/login", r.loc)
-	assert.Zero(t, e.countRequests("/v1/authenticate"))
+		anon := e.browser()
+		r := anon.get("/login/two-step")
+		assert.Equal(t, http.StatusSeeOther, r.code)
+		assert.Equal(t, "/login", r.loc)
+		r = anon.post("/login/two-step", nil)
+		assert.Equal(t, http.StatusSeeOther, r.code)
+		assert.Equal(t, "/login", r.loc)
+		assert.Zero(t, e.countRequests("/v1/authenticate"))
 
-	// JSON clients get 401.
-	r = anon.do(http.MethodGet, "/login/two-step", nil, map[string]string{"Accept": "application/json"})
-	assert.Equal(t, http.StatusUnauthorized, r.code)
-	assert.Contains(t, r.body, `"not_pending"`)
+		// JSON clients get 401.
+		r = anon.do(http.MethodGet, "/login/two-step", nil, map[string]string{"Accept": "application/json"})
+		assert.Equal(t, http.StatusUnauthorized, r.code)
+		assert.Contains(t, r.body, `"not_pending"`)
 
-	// An expired pending login is cleared and sent to the login page.
-	b := e.browser()
-	b.login("1", "/x")
-	e.clock.Advance(10*time.Minute + time.Second)
-	e.behave(alice, unloqtest.BehaviorApprove)
-	r = b.post("/login/two-step", nil)
-	assert.Equal(t, http.StatusSeeOther, r.code)
-	assert.Equal(t, "/login", r.loc)
-	assert.Equal(t, "anonymous", b.state().State, "the expired login was cleared")
-	assert.Zero(t, e.countRequests("/v1/authenticate"), "no push for an expired login")
-	ev, ok := e.events.last(handlers.EventFailed)
-	require.True(t, ok)
-	assert.ErrorIs(t, ev.Err, handlers.CodePendingExpired)
+		// An expired pending login is cleared and sent to the login page.
+		b := e.browser()
+		b.login("1", "/x")
+		time.Sleep(10*time.Minute + time.Second)
+		e.behave(alice, unloqtest.BehaviorApprove)
+		r = b.post("/login/two-step", nil)
+		assert.Equal(t, http.StatusSeeOther, r.code)
+		assert.Equal(t, "/login", r.loc)
+		assert.Equal(t, "anonymous", b.state().State, "the expired login was cleared")
+		assert.Zero(t, e.countRequests("/v1/authenticate"), "no push for an expired login")
+		ev, ok := e.events.last(handlers.EventFailed)
+		require.True(t, ok)
+		assert.ErrorIs(t, ev.Err, handlers.CodePendingExpired)
 
-	b2 := e.browser()
-	b2.login("2", "")
-	e.clock.Advance(11 * time.Minute)
-	r = b2.get("/login/two-step")
-	assert.Equal(t, "/login", r.loc)
-	assert.Equal(t, "anonymous", b2.state().State)
+		b2 := e.browser()
+		b2.login("2", "")
+		time.Sleep(11 * time.Minute)
+		r = b2.get("/login/two-step")
+		assert.Equal(t, "/login", r.loc)
+		assert.Equal(t, "anonymous", b2.state().State)
+	})
 }
 
 func TestTwoStepPendingExpiresDuringPush(t *testing.T) {
-	e := newEnv(t, withFakeClock())
-	b := e.browser()
-	b.login("1", "/x")
-	before := b.state()
-	done := make(chan result, 1)
-	go func() { done <- b.post("/login/two-step", nil) }()
-	a := e.waitApproval(alice)
-	e.clock.Advance(10*time.Minute + time.Second)
-	require.NoError(t, e.sim.Sim.Approve(a.ID))
-	r := <-done
-	assert.Equal(t, http.StatusUnauthorized, r.code, r.String())
-	assert.Contains(t, r.body, "expired")
-	assert.NotEqual(t, "verified", b.state().State)
-	assert.Equal(t, before.UserID, b.state().UserID)
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, inBubble(),
+			// The push must outlive the jump over the pending window.
+			withSimOpts(unloqtest.WithApprovalTimeout(time.Hour)),
+			withClientOpts(unloq.WithApprovalTimeout(time.Hour)))
+		b := e.browser()
+		b.login("1", "/x")
+		before := b.state()
+		done := make(chan result, 1)
+		go func() { done <- b.post("/login/two-step", nil) }()
+		a := e.waitApproval(alice)
+		time.Sleep(10*time.Minute + time.Second)
+		require.NoError(t, e.sim.Sim.Approve(a.ID))
+		r := <-done
+		assert.Equal(t, http.StatusUnauthorized, r.code, r.String())
+		assert.Contains(t, r.body, "expired")
+		assert.NotEqual(t, "verified", b.state().State)
+		assert.Equal(t, before.UserID, b.state().UserID)
+	})
 }
 
 func TestTwoStepDenialThenOTP(t *testing.T) {

@@ -54,7 +54,7 @@ func (s *StepUp) useGrant(sess *session.Session, a Action, r *http.Request) (ok,
 	if err != nil {
 		return false, false
 	}
-	age := s.cfg.now().Sub(time.UnixMilli(ms))
+	age := time.Since(time.UnixMilli(ms))
 	if age < -maxClockSkew {
 		return false, false
 	}

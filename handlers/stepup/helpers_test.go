@@ -29,15 +29,17 @@ const (
 )
 
 // harness is an app with a wrapped route, the simulator, a session manager
-// on a fake clock and a memory store.
+// and a memory store.
 type harness struct {
 	t     *testing.T
 	sim   *unloqtest.Server
-	clk   *unloqtest.FakeClock
 	sm    *session.Manager
 	users *store.Memory
 	su    *stepup.StepUp
-	app   *httptest.Server
+	app   *httptest.Server // only its URL is set (and nothing listens) in a bubble
+	// appHTTP reaches the app: the default transport, or handlerTransport
+	// in a bubble.
+	appHTTP http.RoundTripper
 
 	mu     sync.Mutex
 	runs   int
@@ -51,6 +53,28 @@ type harnessOpts struct {
 	clientOpts []unloq.Option
 	opts       []stepup.Option
 	action     stepup.Action
+	// bubble serves the app and the simulator without sockets (see
+	// handlerTransport), so that newHarness can be called inside
+	// synctest.Test, where time.Now and timers run on the bubble's fake
+	// clock and time.Sleep moves it at once. The simulator keeps a frozen
+	// clock of its own, so that its tokens do not age meanwhile.
+	bubble bool
+}
+
+// handlerTransport serves requests in the calling goroutine, without a
+// socket, so that a test can run inside a synctest bubble (whose clock
+// only moves while every goroutine of the bubble is blocked on something
+// the bubble controls, which a socket is not).
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body == nil { // a server's request always has a body
+		r = r.Clone(r.Context())
+		r.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
 }
 
 func newHarness(t *testing.T, ho harnessOpts) *harness {
@@ -60,13 +84,27 @@ func newHarness(t *testing.T, ho harnessOpts) *harness {
 		unloqtest.WithApprovalTimeout(5 * time.Second),
 		unloqtest.WithAction(code, "Delete all $what?", "Reference shown below"),
 	}, ho.simOpts...)
-	h.sim = unloqtest.NewServer(t, simOpts...)
-	client := h.sim.Client(t, append([]unloq.Option{unloq.WithApprovalTimeout(5 * time.Second)}, ho.clientOpts...)...)
-	h.clk = unloqtest.NewFakeClock(time.Now())
+	clientOpts := append([]unloq.Option{unloq.WithApprovalTimeout(5 * time.Second)}, ho.clientOpts...)
+	var client *unloq.Client
 	var err error
+	if ho.bubble {
+		sim, err := unloqtest.New(append(simOpts, unloqtest.WithClock(unloqtest.NewFakeClock(time.Now())))...)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = sim.Close() })
+		h.sim = &unloqtest.Server{Server: &httptest.Server{URL: "http://unloq.test"}, Sim: sim}
+		client, err = unloq.NewClient(sim.APIKey(), append([]unloq.Option{
+			unloq.WithBaseURL(h.sim.URL + "/v1"),
+			unloq.WithAllowHTTP(),
+			unloq.WithHTTPClient(&http.Client{Transport: handlerTransport{sim}}),
+		}, clientOpts...)...)
+		require.NoError(t, err)
+	} else {
+		h.sim = unloqtest.NewServer(t, simOpts...)
+		client = h.sim.Client(t, clientOpts...)
+	}
 	h.sm, err = session.NewManager(
 		session.WithKeys([]byte("0123456789abcdef0123456789abcdef"), []byte("fedcba9876543210fedcba9876543210")),
-		session.WithInsecureDevCookies(), session.WithClock(h.clk.Now))
+		session.WithInsecureDevCookies())
 	require.NoError(t, err)
 	h.users = store.NewMemory()
 	ctx := context.Background()
@@ -77,7 +115,6 @@ func newHarness(t *testing.T, ho harnessOpts) *harness {
 		enrollAndAuthenticate(t, h.sim, client, e)
 	}
 	opts := append([]stepup.Option{
-		stepup.WithClock(h.clk.Now),
 		stepup.WithOnRefusal(func(_ *http.Request, err error) {
 			h.mu.Lock()
 			h.errs = append(h.errs, err)
@@ -96,6 +133,11 @@ func newHarness(t *testing.T, ho harnessOpts) *harness {
 	mux := http.NewServeMux()
 	mux.Handle("/danger", h.su.Require(a, http.HandlerFunc(h.dangerous)))
 	mux.HandleFunc("/login", h.login)
+	if ho.bubble {
+		h.app = &httptest.Server{URL: "http://app.test"}
+		h.appHTTP = handlerTransport{mux}
+		return h
+	}
 	h.app = httptest.NewServer(mux)
 	t.Cleanup(h.app.Close)
 	return h
@@ -177,7 +219,7 @@ func (h *harness) lastErr() error {
 func (h *harness) browser() *http.Client {
 	jar, err := cookiejar.New(nil)
 	require.NoError(h.t, err)
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return &http.Client{Jar: jar, Transport: h.appHTTP, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
 // loginAs logs c in as uid/email and returns the LoginID.

@@ -28,7 +28,6 @@ const (
 type Option func(*config) error
 
 type config struct {
-	now               func() time.Time
 	allowPasswordOnly bool
 	guard             guard.Guard
 	inFlightTTL       time.Duration
@@ -43,18 +42,6 @@ type config struct {
 	appName           string
 	cancelURL         string
 	address           func(store.User) (string, error) // WithUNLOQAddress; nil: the e-mail
-}
-
-// WithClock sets the time source used for approval ages (default
-// time.Now). Use the same clock as the session.Manager.
-func WithClock(now func() time.Time) Option {
-	return func(c *config) error {
-		if now == nil {
-			return errors.New("stepup: clock: nil")
-		}
-		c.now = now
-		return nil
-	}
 }
 
 // WithAllowPasswordOnly lets users without an UNLOQ second factor (a

@@ -34,7 +34,6 @@ func TestNewValidates(t *testing.T) {
 
 	noWait := template.Must(template.New("x").Parse(`{{define "stepup_refused"}}x{{end}}`))
 	for name, o := range map[string]stepup.Option{
-		"nil clock":          stepup.WithClock(nil),
 		"nil in-flight":      stepup.WithGuard(nil),
 		"short in-flight":    stepup.WithInFlightTTL(time.Millisecond),
 		"long grant":         stepup.WithGrantTTL(2 * time.Hour),

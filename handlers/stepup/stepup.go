@@ -37,7 +37,6 @@ func New(client *unloq.Client, sm *session.Manager, users store.UserStore, opts 
 		return nil, err
 	}
 	cfg := config{
-		now:         time.Now,
 		inFlightTTL: DefaultInFlightTTL,
 		grantTTL:    DefaultGrantTTL,
 		cop:         http.NewCrossOriginProtection(),
@@ -288,7 +287,7 @@ func (g *guarded) approve(w http.ResponseWriter, r *http.Request, sess *session.
 		s.refuse(w, r, wrap(op, ErrAccountChanged, nil))
 		return
 	}
-	now := s.cfg.now()
+	now := time.Now()
 	switch {
 	case g.a.MaxAge > 0:
 		sess.SetFlow(flowKey(g.a.Code), encodeGrant(loginID, now, scopeAll))

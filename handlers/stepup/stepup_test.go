@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -101,17 +102,19 @@ func TestBrowserGETGrantRedirectsOnce(t *testing.T) {
 }
 
 func TestGrantExpires(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
-	c := h.browser()
-	h.loginAs(c, "u-alice", alice)
-	done := h.answer(alice, true)
-	res := h.postForm(c, "/danger", url.Values{stepup.FieldStepUp: {"grant"}})
-	<-done
-	require.Equal(t, http.StatusSeeOther, res.status)
-	h.clk.Advance(stepup.DefaultGrantTTL)
-	page := h.get(c, "/danger")
-	assert.Contains(t, page.body, `value="grant"`)
-	assert.Zero(t, h.runCount())
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, harnessOpts{bubble: true})
+		c := h.browser()
+		h.loginAs(c, "u-alice", alice)
+		done := h.answer(alice, true)
+		res := h.postForm(c, "/danger", url.Values{stepup.FieldStepUp: {"grant"}})
+		<-done
+		require.Equal(t, http.StatusSeeOther, res.status)
+		time.Sleep(stepup.DefaultGrantTTL)
+		page := h.get(c, "/danger")
+		assert.Contains(t, page.body, `value="grant"`)
+		assert.Zero(t, h.runCount())
+	})
 }
 
 func TestTimeoutRefuses(t *testing.T) {
@@ -183,7 +186,7 @@ func TestForeignSessionCannotUseApproval(t *testing.T) {
 
 	// A grant value bound to Alice's LoginID counts in no other session,
 	// not even one of Alice's own (a new login has a new LoginID).
-	forged := "1|" + aliceLogin + "|" + strconv.FormatInt(h.clk.Now().UnixMilli(), 10) + "|*"
+	forged := "1|" + aliceLogin + "|" + strconv.FormatInt(time.Now().UnixMilli(), 10) + "|*"
 	cb2 := h.browser()
 	h.loginAs(cb2, "u-bob", bob, "&flow="+url.QueryEscape(forged))
 	assert.Contains(t, h.postForm(cb2, "/danger", url.Values{}).body, `value="run"`)
@@ -207,20 +210,22 @@ func TestForeignSessionCannotUseApproval(t *testing.T) {
 }
 
 func TestMaxAgeHonouredAndExpires(t *testing.T) {
-	h := newHarness(t, harnessOpts{action: stepup.Action{Code: code, MaxAge: 5 * time.Minute}})
-	require.NoError(t, h.sim.Sim.SetBehavior(alice, unloqtest.BehaviorApprove))
-	c := h.browser()
-	h.loginAs(c, "u-alice", alice)
-	require.Equal(t, "done", h.postForm(c, "/danger", runForm("n", "1")).body)
-	h.clk.Advance(5*time.Minute - time.Second)
-	require.Equal(t, "done", h.get(c, "/danger").body, "GET within max age")
-	require.Equal(t, "done", h.postForm(c, "/danger", url.Values{"n": {"2"}}).body, "POST within max age, body untouched")
-	assert.Equal(t, url.Values{"n": {"2"}}, h.forms[2])
-	assert.Len(t, h.authorizations(alice), 1)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, harnessOpts{action: stepup.Action{Code: code, MaxAge: 5 * time.Minute}, bubble: true})
+		require.NoError(t, h.sim.Sim.SetBehavior(alice, unloqtest.BehaviorApprove))
+		c := h.browser()
+		h.loginAs(c, "u-alice", alice)
+		require.Equal(t, "done", h.postForm(c, "/danger", runForm("n", "1")).body)
+		time.Sleep(5*time.Minute - time.Second)
+		require.Equal(t, "done", h.get(c, "/danger").body, "GET within max age")
+		require.Equal(t, "done", h.postForm(c, "/danger", url.Values{"n": {"2"}}).body, "POST within max age, body untouched")
+		assert.Equal(t, url.Values{"n": {"2"}}, h.forms[2])
+		assert.Len(t, h.authorizations(alice), 1)
 
-	h.clk.Advance(time.Second)
-	assert.Contains(t, h.get(c, "/danger").body, `value="grant"`, "expired at max age")
-	assert.Equal(t, 3, h.runCount())
+		time.Sleep(time.Second)
+		assert.Contains(t, h.get(c, "/danger").body, `value="grant"`, "expired at max age")
+		assert.Equal(t, 3, h.runCount())
+	})
 }
 
 func TestOneApprovalInFlight(t *testing.T) {
