@@ -1,16 +1,14 @@
 package middleware_test
 
 import (
-	"flag"
 	"net/http"
 	"os"
-	"slices"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+
+	"github.com/unloq2fa/unloq2fa/internal/benchratio"
 )
 
 // Performance targets, as ratios measured in one run.
@@ -69,7 +67,7 @@ func TestBenchmarkRatios(t *testing.T) {
 		gob := pairRatios(t, BenchmarkCookieStoreGet, BenchmarkBaseline, 400)
 		for _, r := range []struct {
 			name   string
-			res    pairResult
+			res    benchratio.Result
 			target float64
 		}{
 			{"ExemptPath", exempt, exemptTarget},
@@ -80,19 +78,19 @@ func TestBenchmarkRatios(t *testing.T) {
 			{"CookieStoreGet (gob)", gob, 0},
 		} {
 			t.Logf("%-32s %7.0f ns/op %3d allocs/op | baseline %6.0f ns/op %3d allocs/op | ratio %6.3f (target %.2f)",
-				r.name, r.res.aNs, r.res.aAllocs, r.res.bNs, r.res.bAllocs, r.res.ratio, r.target)
+				r.name, r.res.ANs, r.res.AAllocs, r.res.BNs, r.res.BAllocs, r.res.Ratio, r.target)
 		}
 		revoc := pairRatios(t, BenchmarkVerifiedSessionRevocationCheck, BenchmarkVerifiedSessionNoRevocation, 20000)
 		t.Logf("VerifiedSessionNoRevocation %6.0f ns/op %3d allocs/op | VerifiedSessionRevocationCheck %6.0f ns/op %3d allocs/op | ratio %.3f (target %.2f)",
-			revoc.bNs, revoc.bAllocs, revoc.aNs, revoc.aAllocs, revoc.ratio, revocationTarget)
-		assert.LessOrEqual(t, revoc.ratio, revocationTarget*(1+ratioTolerance), "revocation check too slow")
-		assert.Equal(t, revoc.bAllocs, revoc.aAllocs, "the revocation check allocates nothing")
-		assert.Equal(t, exempt.bAllocs, exempt.aAllocs, "ExemptPath allocations")
-		assert.LessOrEqual(t, exempt.ratio, exemptTarget*(1+ratioTolerance), "ExemptPath too slow")
-		assert.LessOrEqual(t, noCookie.ratio, noCookieTarget*(1+ratioTolerance), "NoCookie too slow")
-		assert.LessOrEqual(t, verified.ratio, verifiedTarget*(1+ratioTolerance), "VerifiedSession too slow")
-		assert.LessOrEqual(t, verified.aAllocs, int64(verifiedAllocs), "VerifiedSession allocations")
-		assert.LessOrEqual(t, pending.ratio, pendingTarget*(1+ratioTolerance), "PendingRedirect too slow")
+			revoc.BNs, revoc.BAllocs, revoc.ANs, revoc.AAllocs, revoc.Ratio, revocationTarget)
+		assert.LessOrEqual(t, revoc.Ratio, revocationTarget*(1+ratioTolerance), "revocation check too slow")
+		assert.Equal(t, revoc.BAllocs, revoc.AAllocs, "the revocation check allocates nothing")
+		assert.Equal(t, exempt.BAllocs, exempt.AAllocs, "ExemptPath allocations")
+		assert.LessOrEqual(t, exempt.Ratio, exemptTarget*(1+ratioTolerance), "ExemptPath too slow")
+		assert.LessOrEqual(t, noCookie.Ratio, noCookieTarget*(1+ratioTolerance), "NoCookie too slow")
+		assert.LessOrEqual(t, verified.Ratio, verifiedTarget*(1+ratioTolerance), "VerifiedSession too slow")
+		assert.LessOrEqual(t, verified.AAllocs, int64(verifiedAllocs), "VerifiedSession allocations")
+		assert.LessOrEqual(t, pending.Ratio, pendingTarget*(1+ratioTolerance), "PendingRedirect too slow")
 	})
 	t.Run("loopback throughput", func(t *testing.T) {
 		if os.Getenv("UNLOQ2FA_BENCH_RATIOS") != "1" {
@@ -105,54 +103,11 @@ func TestBenchmarkRatios(t *testing.T) {
 	})
 }
 
-type pairResult struct {
-	ratio            float64 // median of a/b per round
-	aNs, bNs         float64 // median ns/op
-	aAllocs, bAllocs int64
-}
-
 // pairRatios runs benchmarks a and b for iters iterations each, in
-// ratioRounds interleaved rounds.
-func pairRatios(t *testing.T, a, b func(*testing.B), iters int) pairResult {
+// ratioRounds interleaved rounds (internal/benchratio).
+func pairRatios(t *testing.T, a, b func(*testing.B), iters int) benchratio.Result {
 	t.Helper()
-	f := flag.Lookup("test.benchtime")
-	require.NotNil(t, f, "testing flags not registered")
-	old := f.Value.String()
-	require.NoError(t, f.Value.Set(strconv.Itoa(iters)+"x"))
-	defer func() { _ = f.Value.Set(old) }()
-
-	run := func(fn func(*testing.B)) (float64, int64) {
-		r := testing.Benchmark(fn)
-		require.Positive(t, r.N, "benchmark failed")
-		return float64(r.T.Nanoseconds()) / float64(r.N), r.AllocsPerOp()
-	}
-	var res pairResult
-	var ratios, as, bs []float64
-	for i := range ratioRounds {
-		var an, bn float64
-		if i%2 == 0 {
-			an, res.aAllocs = run(a)
-			bn, res.bAllocs = run(b)
-		} else {
-			bn, res.bAllocs = run(b)
-			an, res.aAllocs = run(a)
-		}
-		ratios = append(ratios, an/bn)
-		as = append(as, an)
-		bs = append(bs, bn)
-	}
-	res.ratio, res.aNs, res.bNs = median(ratios), median(as), median(bs)
-	return res
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
+	return benchratio.Pair(t, a, b, iters, ratioRounds)
 }
 
 // TestBenchmarkHarness: the benchmark handlers answer as their names say,

@@ -1,9 +1,7 @@
 package guard_test
 
 import (
-	"flag"
 	"os"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -12,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/unloq2fa/unloq2fa/handlers/guard"
+	"github.com/unloq2fa/unloq2fa/internal/benchratio"
 )
 
 // Performance target, as a ratio measured in one run: a Guard call with
@@ -58,50 +57,13 @@ func TestBenchmarkRatios(t *testing.T) {
 		if os.Getenv("UNLOQ2FA_BENCH_RATIOS") != "1" {
 			t.Skip("timing ratios skipped: set UNLOQ2FA_BENCH_RATIOS=1 to check them (CI does); timings on a loaded machine are noisy")
 		}
-		f := flag.Lookup("test.benchtime")
-		require.NotNil(t, f, "testing flags not registered")
-		old := f.Value.String()
-		require.NoError(t, f.Value.Set(strconv.Itoa(ratioIters)+"x"))
-		defer func() { _ = f.Value.Set(old) }()
-
-		run := func(fn func(*testing.B)) (float64, int64) {
-			r := testing.Benchmark(fn)
-			require.Positive(t, r.N, "benchmark failed")
-			return float64(r.T.Nanoseconds()) / float64(r.N), r.AllocsPerOp()
-		}
-		// Build both fixtures and warm up outside the rounds.
-		run(BenchmarkMemoryLogin1M)
-		run(BenchmarkMemoryLogin1k)
-		// Each round runs both benchmarks back to back, alternating which
-		// goes first; the median of the per-round ratios counts, so a load
-		// spike hits both halves of a round or shows up as an outlier.
-		var ratios, small, large []float64
-		var smallAllocs, largeAllocs int64
-		for i := range ratioRounds {
-			var s, l float64
-			if i%2 == 0 {
-				s, smallAllocs = run(BenchmarkMemoryLogin1k)
-				l, largeAllocs = run(BenchmarkMemoryLogin1M)
-			} else {
-				l, largeAllocs = run(BenchmarkMemoryLogin1M)
-				s, smallAllocs = run(BenchmarkMemoryLogin1k)
-			}
-			ratios, small, large = append(ratios, l/s), append(small, s), append(large, l)
-		}
-		ratio := median(ratios)
+		// Interleaved rounds, the median ratio counts (internal/benchratio);
+		// the first runs build both fixtures.
+		res := benchratio.Pair(t, BenchmarkMemoryLogin1M, BenchmarkMemoryLogin1k, ratioIters, ratioRounds)
+		ratio := res.Ratio
 		t.Logf("login flow (5 Guard calls): 1k records %.0f ns/op (%.0f ns/call, %d allocs/op) | 1M records %.0f ns/op (%.0f ns/call, %d allocs/op) | ratio %.3f (target %.2f, rounds' ratios %.2f to %.2f)",
-			median(small), median(small)/5, smallAllocs, median(large), median(large)/5, largeAllocs,
-			ratio, scaleTarget, slices.Min(ratios), slices.Max(ratios))
+			res.BNs, res.BNs/5, res.BAllocs, res.ANs, res.ANs/5, res.AAllocs,
+			ratio, scaleTarget, res.MinRatio, res.MaxRatio)
 		assert.LessOrEqual(t, ratio, scaleTarget*(1+ratioTolerance), "a Guard call with 1M records is too slow")
 	})
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }

@@ -13,12 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestOnlyTestsImport checks that the test-only packages (testenv,
-// browsertest and sqltest) are imported by _test.go files alone, and by
+// TestOnlyTestsImport checks that the test-only packages (testenv, sqltest,
+// browsertest and benchratio) are imported by _test.go files alone, and by
 // each other.
 func TestOnlyTestsImport(t *testing.T) {
 	const mod = "github.com/unloq2fa/unloq2fa/"
-	testOnly := map[string]bool{mod + "internal/testenv": true, mod + "internal/browsertest": true, mod + "internal/sqltest": true}
+	testOnly := map[string]bool{mod + "internal/testenv": true, mod + "internal/browsertest": true, mod + "internal/sqltest": true, mod + "internal/benchratio": true}
 	root := filepath.Join("..", "..")
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
